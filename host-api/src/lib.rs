@@ -1,0 +1,120 @@
+//! Keyway's contract ABI, shared by the runtime, the SDK and clients.
+//!
+//! `no_std` + `alloc`: it compiles into contracts. It holds the host imports
+//! ([`abi::HOST_FUNCTIONS`], and the raw `extern` block on `wasm32`), the shared types with
+//! their borsh encodings ([`Transaction`], [`Receipt`], [`Status`], ...), the system
+//! namespace ([`system`]) and the gas schedule ([`gas`]). `ABI.md` is the prose reference.
+//!
+//! ```
+//! use keyway_host_api::{Address, AccessList, Key, Status};
+//!
+//! let token = Address([7; 32]);
+//! let mut access = AccessList {
+//!     reads: vec![Key::new(token, *b"supply")],
+//!     writes: vec![Key::new(token, *b"bal:alice"), Key::new(token, *b"bal:bob")],
+//! };
+//! access.normalize();
+//! assert!(access.allows_read(&token, b"bal:bob"));
+//! assert!(!access.allows_write(&token, b"supply"));
+//! assert_eq!(Status::OutOfGas.code(), 2);
+//! ```
+#![no_std]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod abi;
+pub mod gas;
+pub mod system;
+mod types;
+
+pub use abi::{HOST_FUNCTIONS, HostFunction, IMPORT_MODULE};
+pub use types::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn status_borsh_round_trips_with_stable_codes() {
+        for (expected_code, status) in Status::ALL.iter().enumerate() {
+            assert_eq!(status.code() as usize, expected_code);
+            let bytes = borsh::to_vec(status).unwrap();
+            assert_eq!(bytes[0] as usize, expected_code);
+            assert_eq!(borsh::from_slice::<Status>(&bytes).unwrap(), *status);
+        }
+        let reverted = Status::Reverted { code: 0x0102_0304 };
+        assert_eq!(borsh::to_vec(&reverted).unwrap(), vec![1, 4, 3, 2, 1]);
+        assert!(borsh::from_slice::<Status>(&[200]).is_err());
+    }
+
+    #[test]
+    fn access_list_membership_sorted_and_unsorted() {
+        let a = Address([1; 32]);
+        let b = Address([2; 32]);
+        let unsorted = AccessList {
+            reads: vec![Key::new(b, *b"x"), Key::new(a, *b"y")],
+            writes: vec![Key::new(b, *b"w"), Key::new(a, *b"w")],
+        };
+        let mut sorted = unsorted.clone();
+        sorted.normalize();
+        for list in [&unsorted, &sorted] {
+            assert!(list.allows_read(&a, b"y"));
+            assert!(list.allows_read(&a, b"w"), "writes are readable");
+            assert!(!list.allows_write(&a, b"y"));
+            assert!(list.allows_write(&b, b"w"));
+            assert!(!list.allows_read(&a, b"x"), "namespaced by contract");
+        }
+    }
+
+    #[test]
+    fn normalize_drops_reads_that_are_writes() {
+        let a = Address([1; 32]);
+        let mut list = AccessList {
+            reads: vec![Key::new(a, *b"k"), Key::new(a, *b"r"), Key::new(a, *b"r")],
+            writes: vec![Key::new(a, *b"k")],
+        };
+        list.normalize();
+        assert_eq!(list.reads, vec![Key::new(a, *b"r")]);
+        assert_eq!(list.writes, vec![Key::new(a, *b"k")]);
+    }
+
+    #[test]
+    fn implicit_access_per_kind() {
+        let tx = Transaction {
+            chain_id: 1,
+            sender: PublicKey([2; 33]),
+            nonce: 5,
+            kind: TxKind::Instantiate {
+                code_hash: [9; 32],
+                args: vec![],
+            },
+            access_list: AccessList::default(),
+            gas_limit: 1,
+        };
+        let sender = tx.sender_address();
+        let implicit = tx.implicit_access();
+        assert_eq!(implicit.reads, vec![system::code_key(&[9; 32])]);
+        assert_eq!(
+            implicit.writes,
+            vec![
+                system::nonce_key(&sender),
+                system::contract_key(&system::contract_address(&sender, 5))
+            ]
+        );
+    }
+
+    #[test]
+    fn host_function_names_are_unique_and_costed() {
+        for (i, f) in HOST_FUNCTIONS.iter().enumerate() {
+            assert!(HOST_FUNCTIONS[i + 1..].iter().all(|g| g.name != f.name));
+            assert!(f.cost.base > 0, "{} is free", f.name);
+            assert!(f.results.len() <= 1);
+        }
+        assert_eq!(
+            HostFunction::by_name("storage_read").unwrap().params.len(),
+            4
+        );
+    }
+}
