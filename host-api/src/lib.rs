@@ -28,7 +28,7 @@ pub mod gas;
 pub mod system;
 mod types;
 
-pub use abi::{HOST_FUNCTIONS, HostFunction, IMPORT_MODULE};
+pub use abi::{HOST_FUNCTIONS, HostFunction, IMPORT_MODULE, INIT_METHOD, MEMORY_EXPORT};
 pub use types::*;
 
 #[cfg(test)]

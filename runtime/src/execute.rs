@@ -1,0 +1,601 @@
+//! Executing one transaction: the [`Runtime`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use keyway_host_api::{
+    Address, BlockEnv, Event, Hash, INIT_METHOD, Key, Receipt, SignedTransaction, Status, TxKind,
+    gas, system,
+};
+use wasmtime::{Engine, Linker, ModuleExport, Store, Trap};
+
+use crate::cache::{CodeCache, CompileError, CompiledContract};
+use crate::crypto::{self, VerifiedTransaction};
+use crate::host::{Exit, ExitSignal, HostState, Slot, Slots, define_host_functions};
+use crate::limits::Limits;
+use crate::state::{StateError, StateView, WriteSet};
+use crate::validate::{ModuleInfo, ValidationError, check_wasm};
+
+/// How a [`Runtime`] is set up.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RuntimeConfig {
+    /// Module and transaction limits. Default: [`Limits::default`].
+    pub limits: Limits,
+    /// Directory for precompiled artifacts, keyed by code hash and engine fingerprint.
+    /// Default `None`: compile in memory only.
+    pub cache_dir: Option<PathBuf>,
+    /// Instances that may be alive at once (the pooling allocator's slots); one per
+    /// executing thread is enough. Default 64.
+    pub instance_slots: u32,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            limits: Limits::default(),
+            cache_dir: None,
+            instance_slots: 64,
+        }
+    }
+}
+
+/// A host fault: the node could not execute a transaction. Never part of a receipt;
+/// the caller must not commit the block.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    /// wasmtime rejected the engine configuration.
+    #[error("wasmtime engine setup failed: {0}")]
+    Engine(String),
+    /// The state backend failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// State holds something the runtime never writes (e.g. a malformed nonce).
+    #[error("state is corrupt at {key:?}: {what}")]
+    CorruptState {
+        /// The offending key.
+        key: Key,
+        /// What is wrong with it.
+        what: &'static str,
+    },
+    /// Code that passed validation when deployed failed to compile or link now.
+    #[error("compiling stored code {code_hash} failed: {reason}")]
+    Compile {
+        /// Hex code hash.
+        code_hash: String,
+        /// wasmtime's reason.
+        reason: String,
+    },
+    /// The artifact cache could not be read or written.
+    #[error("artifact cache I/O at {path}: {source}")]
+    CacheIo {
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Wasm execution failed for a reason that is not the contract's (e.g. the instance
+    /// pool is exhausted).
+    #[error("execution failed for a host reason: {0}")]
+    Execution(String),
+}
+
+/// The result of one transaction: its receipt and the writes to apply if the block
+/// commits. The runtime never mutates state itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxOutcome {
+    /// The receipt.
+    pub receipt: Receipt,
+    /// Sorted writes, including the implicit nonce write (empty for rejections).
+    pub writes: WriteSet,
+}
+
+/// Executes transactions: one deterministic wasmtime engine, a linker with the host
+/// functions, and the compiled-code cache. Share it between threads (`&Runtime` is `Sync`).
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<HostState>,
+    limits: Limits,
+    cache: CodeCache,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a contract call produced.
+struct CallResult {
+    status: Status,
+    gas_left: u64,
+    return_data: Vec<u8>,
+    events: Vec<Event>,
+    slots: Slots,
+}
+
+impl Runtime {
+    /// Builds the engine, the linker and the code cache.
+    pub fn new(config: RuntimeConfig) -> Result<Self, RuntimeError> {
+        let engine = crate::engine::build_engine(&config.limits, config.instance_slots)
+            .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        let mut linker = Linker::new(&engine);
+        define_host_functions(&mut linker).map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        let fingerprint = crate::engine::fingerprint(&engine);
+        let cache = CodeCache::new(config.cache_dir.as_deref(), &fingerprint)
+            .map_err(|e| compile_fault(&[0; 32], e))?;
+        Ok(Runtime {
+            engine,
+            linker,
+            limits: config.limits,
+            cache,
+        })
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Checks a module against the limits and the ABI without compiling it.
+    pub fn validate(&self, wasm: &[u8]) -> Result<ModuleInfo, ValidationError> {
+        check_wasm(wasm, &self.limits)
+    }
+
+    /// Validates and compiles `code` ahead of time (or loads this node's artifact from the
+    /// cache directory), returning its code hash.
+    pub fn prepare(&self, code: &[u8]) -> Result<Hash, RuntimeError> {
+        let code_hash = system::sha256(code);
+        self.compile(&code_hash, code)
+            .map_err(|e| compile_fault(&code_hash, e))?;
+        Ok(code_hash)
+    }
+
+    /// Drops every compiled contract held in memory (the disk cache stays).
+    pub fn forget_compiled(&self) {
+        self.cache.clear();
+    }
+
+    /// Verifies the signature, then executes. See [`Runtime::execute_verified`].
+    pub fn execute(
+        &self,
+        state: &dyn StateView,
+        env: &BlockEnv,
+        tx: &SignedTransaction,
+    ) -> Result<TxOutcome, RuntimeError> {
+        match crypto::verify(tx) {
+            Ok(verified) => self.execute_verified(state, env, &verified),
+            Err(status) => Ok(rejected(status)),
+        }
+    }
+
+    /// Executes a transaction whose signature was already verified (e.g. in parallel by a
+    /// scheduler). Contract failures are receipts; `Err` is a host fault.
+    pub fn execute_verified(
+        &self,
+        state: &dyn StateView,
+        env: &BlockEnv,
+        verified: &VerifiedTransaction<'_>,
+    ) -> Result<TxOutcome, RuntimeError> {
+        let tx = &verified.signed.tx;
+        if tx.chain_id != env.chain_id {
+            return Ok(rejected(Status::WrongChainId));
+        }
+        let nonce_key = system::nonce_key(&verified.sender);
+        let nonce = match state.get(&nonce_key)? {
+            None => 0,
+            Some(bytes) => system::decode_nonce(&bytes).ok_or(RuntimeError::CorruptState {
+                key: nonce_key.clone(),
+                what: "nonce is not 8 bytes",
+            })?,
+        };
+        if tx.nonce != nonce {
+            return Ok(rejected(Status::BadNonce));
+        }
+
+        // From here on the transaction is included: its nonce advances whatever happens.
+        let declared = tx.access_list.len() as u64;
+        let intrinsic = gas::intrinsic(verified.body_len as u64, declared);
+        let args_len = match &tx.kind {
+            TxKind::Deploy { .. } => 0,
+            TxKind::Instantiate { args, .. } | TxKind::Call { args, .. } => args.len(),
+        };
+        let (mut receipt, mut writes) = if declared > self.limits.max_access_list_entries as u64
+            || tx.gas_limit > self.limits.max_gas_per_tx
+            || args_len > self.limits.max_io_bytes as usize
+        {
+            (
+                failed(Status::LimitExceeded, intrinsic.min(tx.gas_limit)),
+                WriteSet::new(),
+            )
+        } else if tx.gas_limit < intrinsic {
+            (failed(Status::OutOfGas, tx.gas_limit), WriteSet::new())
+        } else {
+            let budget = tx.gas_limit - intrinsic;
+            let (receipt, writes) = match &tx.kind {
+                TxKind::Deploy { code } => self.deploy(code, budget)?,
+                TxKind::Instantiate { code_hash, args } => {
+                    self.instantiate(state, env, verified, nonce, code_hash, args, budget)?
+                }
+                TxKind::Call {
+                    contract,
+                    method,
+                    args,
+                } => self.call(state, env, verified, contract, method, args, budget)?,
+            };
+            let mut receipt = receipt;
+            receipt.gas_used += intrinsic;
+            (receipt, writes)
+        };
+        if receipt.status != Status::Success {
+            writes = WriteSet::new();
+            receipt.events.clear();
+        }
+        writes.insert(nonce_key, Some(system::encode_nonce(nonce + 1)));
+        debug_assert!(receipt.gas_used <= tx.gas_limit);
+        receipt.gas_used = receipt.gas_used.min(tx.gas_limit);
+        Ok(TxOutcome { receipt, writes })
+    }
+
+    fn compile(
+        &self,
+        code_hash: &Hash,
+        code: &[u8],
+    ) -> Result<Arc<CompiledContract>, CompileError> {
+        self.cache
+            .compile(&self.engine, &self.linker, &self.limits, code_hash, code)
+    }
+
+    fn deploy(&self, code: &[u8], budget: u64) -> Result<(Receipt, WriteSet), RuntimeError> {
+        let cost = gas::DEPLOY.total(code.len() as u64);
+        if cost > budget {
+            return Ok((failed(Status::OutOfGas, budget), WriteSet::new()));
+        }
+        let code_hash = system::sha256(code);
+        match self.compile(&code_hash, code) {
+            Ok(_) => {}
+            // Validation and wasmtime's own checks are deterministic for a pinned
+            // wasmtime: both make the code invalid on every node.
+            Err(CompileError::Invalid(_) | CompileError::Engine(_)) => {
+                return Ok((failed(Status::InvalidModule, cost), WriteSet::new()));
+            }
+            Err(e) => return Err(compile_fault(&code_hash, e)),
+        }
+        let mut writes = WriteSet::new();
+        writes.insert(system::code_key(&code_hash), Some(code.to_vec()));
+        let receipt = Receipt {
+            status: Status::Success,
+            gas_used: cost,
+            events: Vec::new(),
+            return_data: code_hash.to_vec(),
+        };
+        Ok((receipt, writes))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn instantiate(
+        &self,
+        state: &dyn StateView,
+        env: &BlockEnv,
+        verified: &VerifiedTransaction<'_>,
+        nonce: u64,
+        code_hash: &Hash,
+        args: &[u8],
+        budget: u64,
+    ) -> Result<(Receipt, WriteSet), RuntimeError> {
+        let Some(code) = state.get(&system::code_key(code_hash))? else {
+            return Ok((failed(Status::UnknownCode, 0), WriteSet::new()));
+        };
+        let contract = system::contract_address(&verified.sender, nonce);
+        let record_key = system::contract_key(&contract);
+        if state.get(&record_key)?.is_some() {
+            return Ok((failed(Status::ContractExists, 0), WriteSet::new()));
+        }
+        let compiled = self
+            .compile(code_hash, &code)
+            .map_err(|e| compile_fault(code_hash, e))?;
+        let (mut receipt, mut writes) = match compiled.init() {
+            Some(init) => {
+                let init = *init;
+                let result = self.run(
+                    state,
+                    env,
+                    verified,
+                    &compiled,
+                    &init,
+                    contract,
+                    args.to_vec(),
+                    budget,
+                )?;
+                into_receipt(result, budget)
+            }
+            None => (
+                Receipt {
+                    status: Status::Success,
+                    gas_used: 0,
+                    events: Vec::new(),
+                    return_data: Vec::new(),
+                },
+                WriteSet::new(),
+            ),
+        };
+        if receipt.status == Status::Success {
+            writes.insert(record_key, Some(code_hash.to_vec()));
+            receipt.return_data = contract.0.to_vec();
+        }
+        Ok((receipt, writes))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &self,
+        state: &dyn StateView,
+        env: &BlockEnv,
+        verified: &VerifiedTransaction<'_>,
+        contract: &Address,
+        method: &str,
+        args: &[u8],
+        budget: u64,
+    ) -> Result<(Receipt, WriteSet), RuntimeError> {
+        let record_key = system::contract_key(contract);
+        let Some(record) = state.get(&record_key)? else {
+            return Ok((failed(Status::UnknownContract, 0), WriteSet::new()));
+        };
+        let code_hash: Hash =
+            record
+                .as_slice()
+                .try_into()
+                .map_err(|_| RuntimeError::CorruptState {
+                    key: record_key.clone(),
+                    what: "contract record is not a 32-byte code hash",
+                })?;
+        let compiled = match self.cache.get(&code_hash) {
+            Some(compiled) => compiled,
+            None => {
+                let code_key = system::code_key(&code_hash);
+                let code = state.get(&code_key)?.ok_or(RuntimeError::CorruptState {
+                    key: code_key,
+                    what: "a contract's code is missing",
+                })?;
+                self.compile(&code_hash, &code)
+                    .map_err(|e| compile_fault(&code_hash, e))?
+            }
+        };
+        // `init` runs once, at instantiation; it is not a method callers can reach.
+        let export = match compiled.method(method) {
+            Some(export) if method != INIT_METHOD => *export,
+            _ => return Ok((failed(Status::UnknownMethod, 0), WriteSet::new())),
+        };
+        let result = self.run(
+            state,
+            env,
+            verified,
+            &compiled,
+            &export,
+            *contract,
+            args.to_vec(),
+            budget,
+        )?;
+        Ok(into_receipt(result, budget))
+    }
+
+    /// Fetches the declared keys, sorted, with their current values.
+    fn fetch_slots(
+        &self,
+        state: &dyn StateView,
+        verified: &VerifiedTransaction<'_>,
+    ) -> Result<Slots, RuntimeError> {
+        let access = &verified.signed.tx.access_list;
+        let mut declared: Vec<(&Key, bool)> = access
+            .writes
+            .iter()
+            .map(|k| (k, true))
+            .chain(access.reads.iter().map(|k| (k, false)))
+            .collect();
+        // Writable first among equal keys, so dedup keeps the writable one.
+        declared.sort_unstable_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
+        declared.dedup_by(|later, earlier| later.0 == earlier.0);
+        let mut slots = Vec::with_capacity(declared.len());
+        for (key, writable) in declared {
+            slots.push(Slot {
+                key: key.clone(),
+                original: state.get(key)?,
+                written: None,
+                writable,
+            });
+        }
+        Ok(Slots(slots))
+    }
+
+    /// Runs one method in a fresh instance with `gas` available.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        state: &dyn StateView,
+        env: &BlockEnv,
+        verified: &VerifiedTransaction<'_>,
+        compiled: &CompiledContract,
+        method: &ModuleExport,
+        contract: Address,
+        input: Vec<u8>,
+        gas: u64,
+    ) -> Result<CallResult, RuntimeError> {
+        let slots = self.fetch_slots(state, verified)?;
+        let out_of_gas = |slots| CallResult {
+            status: Status::OutOfGas,
+            gas_left: 0,
+            return_data: Vec::new(),
+            events: Vec::new(),
+            slots,
+        };
+        let instantiate_cost = gas::INSTANTIATE_BASE
+            .saturating_add(gas::INSTANTIATE_PER_PAGE * compiled.initial_pages as u64);
+        if instantiate_cost > gas {
+            return Ok(out_of_gas(slots));
+        }
+        let host = HostState::new(slots, contract, verified.sender, *env, input, &self.limits);
+        let mut store = Store::new(&self.engine, host);
+        store.limiter(|host| &mut host.limiter);
+        // Fuel is set before instantiating: instantiation may run guest code.
+        let fuel = gas - instantiate_cost;
+        store.set_fuel(fuel).map_err(execution_fault)?;
+        let instance = match compiled.pre.instantiate(&mut store) {
+            Ok(instance) => instance,
+            Err(error) => {
+                let status = classify(&mut store, error)?;
+                return Ok(finish(store, status));
+            }
+        };
+        let limiter = &mut store.data_mut().limiter;
+        limiter.instantiated = true;
+        limiter.fuel_bound = fuel;
+        let memory = instance
+            .get_module_export(&mut store, &compiled.memory)
+            .and_then(|e| e.into_memory())
+            .ok_or_else(|| RuntimeError::Execution("validated memory export missing".into()))?;
+        store.data_mut().memory = Some(memory);
+        let func = instance
+            .get_module_export(&mut store, method)
+            .and_then(|e| e.into_func())
+            .ok_or_else(|| RuntimeError::Execution("validated method export missing".into()))?
+            .typed::<(), ()>(&store)
+            .map_err(execution_fault)?;
+        let status = match func.call(&mut store, ()) {
+            Ok(()) => {
+                // Settle memory growth not yet charged by a host call.
+                let pending = std::mem::take(&mut store.data_mut().limiter.pending_gas);
+                let left = store.get_fuel().map_err(execution_fault)?;
+                if pending > left {
+                    store.set_fuel(0).map_err(execution_fault)?;
+                    Status::OutOfGas
+                } else {
+                    store.set_fuel(left - pending).map_err(execution_fault)?;
+                    Status::Success
+                }
+            }
+            Err(error) => classify(&mut store, error)?,
+        };
+        Ok(finish(store, status))
+    }
+}
+
+/// Maps an error out of Wasm to a status, or to a host fault when it is not the
+/// contract's doing.
+fn classify(store: &mut Store<HostState>, error: wasmtime::Error) -> Result<Status, RuntimeError> {
+    let host = store.data_mut();
+    if let Some(exit) = host.exit.take() {
+        let status = match exit {
+            Exit::OutOfGas => Status::OutOfGas,
+            Exit::UndeclaredRead => Status::UndeclaredRead,
+            Exit::UndeclaredWrite => Status::UndeclaredWrite,
+            Exit::Trap => Status::Trap,
+            Exit::LimitExceeded => Status::LimitExceeded,
+            Exit::Revert { code, data } => {
+                host.return_data = data;
+                Status::Reverted { code }
+            }
+            Exit::Abort { message } => {
+                host.return_data = message;
+                Status::Aborted
+            }
+        };
+        return Ok(status);
+    }
+    if host.limiter.out_of_gas {
+        return Ok(Status::OutOfGas);
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => Ok(Status::OutOfGas),
+        Some(_) => Ok(Status::Trap),
+        None if error.is::<ExitSignal>() => Err(RuntimeError::Execution(
+            "exit signal without an exit".into(),
+        )),
+        None => Err(execution_fault(error)),
+    }
+}
+
+/// Turns the store into a call result; a failed call keeps no writes and no events.
+fn finish(mut store: Store<HostState>, status: Status) -> CallResult {
+    let gas_left = match status {
+        Status::OutOfGas => 0,
+        _ => store.get_fuel().unwrap_or(0),
+    };
+    let host = store.data_mut();
+    let mut slots = std::mem::take(&mut host.slots);
+    let mut events = std::mem::take(&mut host.events);
+    let mut return_data = std::mem::take(&mut host.return_data);
+    match status {
+        Status::Success => {}
+        Status::Reverted { .. } | Status::Aborted => {
+            slots.discard_writes();
+            events.clear();
+        }
+        _ => {
+            slots.discard_writes();
+            events.clear();
+            return_data.clear();
+        }
+    }
+    CallResult {
+        status,
+        gas_left,
+        return_data,
+        events,
+        slots,
+    }
+}
+
+fn into_receipt(result: CallResult, budget: u64) -> (Receipt, WriteSet) {
+    let mut writes = WriteSet::new();
+    for slot in result.slots.0 {
+        if let Some(value) = slot.written {
+            writes.insert(slot.key, value);
+        }
+    }
+    let receipt = Receipt {
+        status: result.status,
+        gas_used: budget - result.gas_left.min(budget),
+        events: result.events,
+        return_data: result.return_data,
+    };
+    (receipt, writes)
+}
+
+/// A receipt for a transaction that failed with `gas_used` (before intrinsic gas).
+fn failed(status: Status, gas_used: u64) -> Receipt {
+    Receipt {
+        status,
+        gas_used,
+        events: Vec::new(),
+        return_data: Vec::new(),
+    }
+}
+
+/// A transaction rejected before execution: no gas, no writes, the nonce stays.
+fn rejected(status: Status) -> TxOutcome {
+    TxOutcome {
+        receipt: failed(status, 0),
+        writes: WriteSet::new(),
+    }
+}
+
+fn execution_fault(error: wasmtime::Error) -> RuntimeError {
+    RuntimeError::Execution(error.to_string())
+}
+
+fn compile_fault(code_hash: &Hash, error: CompileError) -> RuntimeError {
+    match error {
+        CompileError::Io(path, source) => RuntimeError::CacheIo { path, source },
+        CompileError::Invalid(e) => RuntimeError::Compile {
+            code_hash: hex::encode(code_hash),
+            reason: e.to_string(),
+        },
+        CompileError::Engine(reason) => RuntimeError::Compile {
+            code_hash: hex::encode(code_hash),
+            reason,
+        },
+    }
+}
