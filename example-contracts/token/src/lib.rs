@@ -1,0 +1,247 @@
+//! A fungible token: balances, allowances (approve / transfer_from) and owner-only mint.
+//!
+//! # Methods
+//!
+//! Arguments are the borsh encoding of the parameter tuple; return values are borsh.
+//! A failing method reverts with a [`TokenError`] code and changes nothing.
+//!
+//! | method | reads | writes |
+//! | --- | --- | --- |
+//! | `init(supply: u128)` (at instantiation) | | owner, supply, balance(sender) |
+//! | `transfer(to, amount) -> Result<(), TokenError>` | | balance(sender), balance(to) |
+//! | `balance_of(owner) -> u128` | balance(owner) | |
+//! | `total_supply() -> u128` | supply | |
+//! | `approve(spender, amount)` | | allowance(sender, spender) |
+//! | `allowance(owner, spender) -> u128` | allowance(owner, spender) | |
+//! | `transfer_from(from, to, amount) -> Result<(), TokenError>` | | allowance(from, sender), balance(from), balance(to) |
+//! | `mint(to, amount) -> Result<(), TokenError>` | owner | supply, balance(to) |
+//!
+//! # Storage layout
+//!
+//! Clients build access lists from these keys (all in the token contract's namespace);
+//! [`keys`] computes them with the very constants the contract uses.
+//!
+//! | what | key | value |
+//! | --- | --- | --- |
+//! | owner | `b"owner"` | borsh `Address` (32 bytes) |
+//! | total supply | `b"supply"` | borsh `u128` (16 bytes, little-endian) |
+//! | balance of `a` | `b"b"` ++ `a` (33 bytes) | borsh `u128`; absent means 0 |
+//! | allowance of `spender` over `owner`'s tokens | `b"a"` ++ `owner` ++ `spender` (65 bytes) | borsh `u128`; absent means 0 |
+//!
+//! Zero balances and allowances are removed rather than stored.
+//!
+//! # Events
+//!
+//! [`Transfer`] (topic `b"transfer"`; minting comes from [`Address::SYSTEM`]) and
+//! [`Approval`] (topic `b"approval"`), borsh-encoded.
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use keyway_sdk::{Address, ContractError, Event, Item, Map, emit_event, env, method};
+
+/// The account allowed to mint: whoever instantiated the token.
+pub const OWNER: Item<Address> = Item::new(b"owner");
+/// Total supply.
+pub const SUPPLY: Item<u128> = Item::new(b"supply");
+/// Balances by account.
+pub const BALANCES: Map<Address, u128> = Map::new(b"b");
+/// Allowances by `(owner, spender)`.
+pub const ALLOWANCES: Map<(Address, Address), u128> = Map::new(b"a");
+
+/// The exact storage keys, for building access lists.
+pub mod keys {
+    use alloc::vec::Vec;
+
+    use keyway_sdk::Address;
+
+    /// The owner's key.
+    pub const OWNER: &[u8] = super::OWNER.key();
+    /// The total supply's key.
+    pub const SUPPLY: &[u8] = super::SUPPLY.key();
+
+    /// The key of `owner`'s balance.
+    pub fn balance(owner: &Address) -> Vec<u8> {
+        super::BALANCES.key(owner)
+    }
+
+    /// The key of `spender`'s allowance over `owner`'s tokens.
+    pub fn allowance(owner: &Address, spender: &Address) -> Vec<u8> {
+        super::ALLOWANCES.key(&(*owner, *spender))
+    }
+}
+
+/// Why a token method reverted; the discriminant is the revert code.
+#[derive(ContractError, Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum TokenError {
+    /// The payer's balance is below the amount.
+    InsufficientBalance = 1,
+    /// The spender's allowance is below the amount.
+    InsufficientAllowance = 2,
+    /// Only the owner may mint.
+    Unauthorized = 3,
+    /// The supply (or a balance) would exceed `u128::MAX`.
+    Overflow = 4,
+}
+
+/// Tokens moved from `from` to `to` (from [`Address::SYSTEM`] when minted).
+#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transfer {
+    /// The payer.
+    pub from: Address,
+    /// The payee.
+    pub to: Address,
+    /// The amount.
+    pub amount: u128,
+}
+
+impl Event for Transfer {
+    const TOPIC: &'static [u8] = b"transfer";
+}
+
+/// `owner` set `spender`'s allowance to `amount`.
+#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Approval {
+    /// The account whose tokens may be spent.
+    pub owner: Address,
+    /// The account that may spend them.
+    pub spender: Address,
+    /// The new allowance.
+    pub amount: u128,
+}
+
+impl Event for Approval {
+    const TOPIC: &'static [u8] = b"approval";
+}
+
+/// Instantiation: the sender becomes the owner and receives the whole `supply`.
+///
+/// The runtime runs `init` only when the contract is created (it refuses calls to it),
+/// so it does not check for an existing owner.
+#[method]
+pub fn init(supply: u128) {
+    let owner = env::sender();
+    OWNER.set(&owner);
+    SUPPLY.set(&supply);
+    set_balance(&owner, supply);
+    emit_event(&Transfer {
+        from: Address::SYSTEM,
+        to: owner,
+        amount: supply,
+    });
+}
+
+/// Moves `amount` of the sender's tokens to `to`.
+#[method]
+pub fn transfer(to: Address, amount: u128) -> Result<(), TokenError> {
+    move_tokens(env::sender(), to, amount)
+}
+
+/// `owner`'s balance.
+#[method]
+pub fn balance_of(owner: Address) -> u128 {
+    BALANCES.get_or_default(&owner)
+}
+
+/// The total supply.
+#[method]
+pub fn total_supply() -> u128 {
+    SUPPLY.get_or_default()
+}
+
+/// Lets `spender` move up to `amount` of the sender's tokens (replacing any previous
+/// allowance).
+#[method]
+pub fn approve(spender: Address, amount: u128) {
+    let owner = env::sender();
+    if amount == 0 {
+        ALLOWANCES.remove(&(owner, spender));
+    } else {
+        ALLOWANCES.set(&(owner, spender), &amount);
+    }
+    emit_event(&Approval {
+        owner,
+        spender,
+        amount,
+    });
+}
+
+/// How much `spender` may still move of `owner`'s tokens.
+#[method]
+pub fn allowance(owner: Address, spender: Address) -> u128 {
+    ALLOWANCES.get_or_default(&(owner, spender))
+}
+
+/// Moves `amount` of `from`'s tokens to `to`, spending the sender's allowance.
+#[method]
+pub fn transfer_from(from: Address, to: Address, amount: u128) -> Result<(), TokenError> {
+    let key = (from, env::sender());
+    let left = ALLOWANCES
+        .get_or_default(&key)
+        .checked_sub(amount)
+        .ok_or(TokenError::InsufficientAllowance)?;
+    move_tokens(from, to, amount)?;
+    if left == 0 {
+        ALLOWANCES.remove(&key);
+    } else {
+        ALLOWANCES.set(&key, &left);
+    }
+    Ok(())
+}
+
+/// Creates `amount` new tokens for `to`; owner only.
+#[method]
+pub fn mint(to: Address, amount: u128) -> Result<(), TokenError> {
+    if OWNER.get() != Some(env::sender()) {
+        return Err(TokenError::Unauthorized);
+    }
+    let supply = SUPPLY
+        .get_or_default()
+        .checked_add(amount)
+        .ok_or(TokenError::Overflow)?;
+    let balance = BALANCES
+        .get_or_default(&to)
+        .checked_add(amount)
+        .ok_or(TokenError::Overflow)?;
+    SUPPLY.set(&supply);
+    set_balance(&to, balance);
+    emit_event(&Transfer {
+        from: Address::SYSTEM,
+        to,
+        amount,
+    });
+    Ok(())
+}
+
+/// Moves tokens and emits the event. A transfer to oneself or of nothing only checks the
+/// balance: writing the same values back would cost gas for nothing.
+fn move_tokens(from: Address, to: Address, amount: u128) -> Result<(), TokenError> {
+    let from_balance = BALANCES
+        .get_or_default(&from)
+        .checked_sub(amount)
+        .ok_or(TokenError::InsufficientBalance)?;
+    if from != to && amount != 0 {
+        let to_balance = BALANCES
+            .get_or_default(&to)
+            .checked_add(amount)
+            .ok_or(TokenError::Overflow)?;
+        set_balance(&from, from_balance);
+        set_balance(&to, to_balance);
+    }
+    emit_event(&Transfer { from, to, amount });
+    Ok(())
+}
+
+/// Stores a balance; zero is stored as absent (smaller state, cheaper than a write).
+fn set_balance(owner: &Address, balance: u128) {
+    if balance == 0 {
+        BALANCES.remove(owner);
+    } else {
+        BALANCES.set(owner, &balance);
+    }
+}
+
+#[cfg(test)]
+mod tests;
