@@ -245,3 +245,119 @@ fn set_balance(owner: &Address, balance: u128) {
 
 #[cfg(test)]
 mod tests;
+
+/// Client-side builders (native only): the transaction kind and the exact access list of
+/// each call, from the same key constants the contract uses.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod client {
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    use keyway_sdk::host_api::TxKind;
+    use keyway_sdk::{AccessList, Address, Key};
+
+    use super::keys;
+
+    fn call(token: Address, method: &str, args: Vec<u8>) -> TxKind {
+        TxKind::Call {
+            contract: token,
+            method: method.into(),
+            args,
+        }
+    }
+
+    fn encode(args: impl borsh::BorshSerialize) -> Vec<u8> {
+        borsh::to_vec(&args).expect("borsh encoding into a Vec cannot fail")
+    }
+
+    fn access(token: Address, reads: Vec<Vec<u8>>, writes: Vec<Vec<u8>>) -> AccessList {
+        let key = |bytes| Key::new(token, bytes);
+        let mut list = AccessList {
+            reads: reads.into_iter().map(key).collect(),
+            writes: writes.into_iter().map(key).collect(),
+        };
+        list.normalize();
+        list
+    }
+
+    /// `init`'s arguments (for `TxKind::Instantiate`).
+    pub fn init_args(supply: u128) -> Vec<u8> {
+        encode(supply)
+    }
+
+    /// What instantiating a token at `token` by `owner` writes.
+    pub fn init_access(token: Address, owner: Address) -> AccessList {
+        let writes = vec![
+            keys::OWNER.to_vec(),
+            keys::SUPPLY.to_vec(),
+            keys::balance(&owner),
+        ];
+        access(token, vec![], writes)
+    }
+
+    /// `sender` transfers `amount` to `to`.
+    pub fn transfer(
+        token: Address,
+        sender: Address,
+        to: Address,
+        amount: u128,
+    ) -> (TxKind, AccessList) {
+        let writes = vec![keys::balance(&sender), keys::balance(&to)];
+        (
+            call(token, "transfer", encode((to, amount))),
+            access(token, vec![], writes),
+        )
+    }
+
+    /// Reads `owner`'s balance.
+    pub fn balance_of(token: Address, owner: Address) -> (TxKind, AccessList) {
+        let reads = vec![keys::balance(&owner)];
+        (
+            call(token, "balance_of", encode(owner)),
+            access(token, reads, vec![]),
+        )
+    }
+
+    /// `owner` lets `spender` move up to `amount`.
+    pub fn approve(
+        token: Address,
+        owner: Address,
+        spender: Address,
+        amount: u128,
+    ) -> (TxKind, AccessList) {
+        let writes = vec![keys::allowance(&owner, &spender)];
+        (
+            call(token, "approve", encode((spender, amount))),
+            access(token, vec![], writes),
+        )
+    }
+
+    /// `spender` moves `amount` of `from`'s tokens to `to`.
+    pub fn transfer_from(
+        token: Address,
+        spender: Address,
+        from: Address,
+        to: Address,
+        amount: u128,
+    ) -> (TxKind, AccessList) {
+        let writes = vec![
+            keys::allowance(&from, &spender),
+            keys::balance(&from),
+            keys::balance(&to),
+        ];
+        (
+            call(token, "transfer_from", encode((from, to, amount))),
+            access(token, vec![], writes),
+        )
+    }
+
+    /// `sender` (the owner, or it reverts) mints `amount` for `to`.
+    pub fn mint(token: Address, to: Address, amount: u128) -> (TxKind, AccessList) {
+        let reads = vec![keys::OWNER.to_vec()];
+        let writes = vec![keys::SUPPLY.to_vec(), keys::balance(&to)];
+        (
+            call(token, "mint", encode((to, amount))),
+            access(token, reads, writes),
+        )
+    }
+}
