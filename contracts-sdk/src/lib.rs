@@ -8,7 +8,7 @@
 //! - [`env`](mod@env) (caller, block, input/return, revert/abort), [`storage`] (raw bytes plus the
 //!   typed [`Item`] and [`Map`]), [`events`] and [`crypto`]: safe wrappers over the host
 //!   functions of [`keyway_host_api::abi`], the one definition of the ABI.
-//! - on `wasm32`, with the default `glue` feature, a bump `#[global_allocator]` (a 64 KiB
+//! - on `wasm32`, with the default `glue` feature, a bump `#[global_allocator]` (a 16 KiB
 //!   static arena, then `memory.grow` only when it is exhausted) and a `#[panic_handler]`
 //!   that aborts the call with the panic message. Disable default features to bring your
 //!   own; a contract crate is `#![cfg_attr(target_arch = "wasm32", no_std)]`.

@@ -73,7 +73,7 @@ pub const INSTANTIATE_PER_PAGE: u64 = 500;
 /// Per 64 KiB page added by `memory.grow` (one grow measured ~9 µs on the reference machine).
 pub const MEMORY_GROW_PER_PAGE: u64 = 10_000;
 /// Validating, compiling and storing code: a base plus a price per byte of Wasm.
-pub const DEPLOY: HostCost = cost(100_000, 200);
+pub const DEPLOY: HostCost = cost(100_000, 300);
 
 /// The intrinsic gas of a transaction: charged before execution starts.
 pub const fn intrinsic(body_len: u64, declared_keys: u64) -> u64 {

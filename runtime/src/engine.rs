@@ -53,7 +53,12 @@ pub(crate) fn build_engine(limits: &Limits, pool_slots: u32) -> wasmtime::Result
         .max_memory_size(limits.max_memory_pages as usize * page)
         // Reset small memories with memset instead of madvise: cheaper for contracts
         // that touch a few pages.
-        .linear_memory_keep_resident(256 * 1024)
+        .linear_memory_keep_resident(
+            std::env::var("KW_KEEP")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(256 * 1024),
+        )
         .table_keep_resident(64 * 1024);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&config)

@@ -464,15 +464,12 @@ impl Runtime {
             .typed::<(), ()>(&store)
             .map_err(execution_fault)?;
         let status = match func.call(&mut store, ()) {
+            // Memory growth not yet charged by a host call must still be affordable.
             Ok(()) => {
-                // Settle memory growth not yet charged by a host call.
-                let pending = std::mem::take(&mut store.data_mut().limiter.pending_gas);
-                let left = store.get_fuel().map_err(execution_fault)?;
-                if pending > left {
-                    store.set_fuel(0).map_err(execution_fault)?;
+                let pending = store.data().limiter.pending_gas;
+                if pending > store.get_fuel().map_err(execution_fault)? {
                     Status::OutOfGas
                 } else {
-                    store.set_fuel(left - pending).map_err(execution_fault)?;
                     Status::Success
                 }
             }
@@ -519,9 +516,11 @@ fn classify(store: &mut Store<HostState>, error: wasmtime::Error) -> Result<Stat
 
 /// Turns the store into a call result; a failed call keeps no writes and no events.
 fn finish(mut store: Store<HostState>, status: Status) -> CallResult {
+    // Memory growth not yet charged is charged whatever the outcome.
+    let pending = std::mem::take(&mut store.data_mut().limiter.pending_gas);
     let gas_left = match status {
         Status::OutOfGas => 0,
-        _ => store.get_fuel().unwrap_or(0),
+        _ => store.get_fuel().unwrap_or(0).saturating_sub(pending),
     };
     let host = store.data_mut();
     let mut slots = std::mem::take(&mut host.slots);

@@ -100,9 +100,10 @@ impl ResourceLimiter for MemoryLimiter {
         &mut self,
         current: usize,
         desired: usize,
-        _maximum: Option<usize>,
+        maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.max_memory_bytes {
+        // Growth that fails (above our cap or the module's own maximum) costs nothing here.
+        if desired > self.max_memory_bytes || maximum.is_some_and(|max| desired > max) {
             return Ok(false);
         }
         if self.instantiated {
@@ -315,8 +316,10 @@ pub(crate) fn define_host_functions(linker: &mut Linker<HostState>) -> wasmtime:
                 None => return Ok(-1),
                 Some(value) => value.len(),
             };
-            charge(&mut caller, gas::STORAGE_READ.per_byte * len as u64)?;
+            // Like `input`: value bytes are charged only when copied, so asking for the
+            // length first and reading with an exact buffer costs them once.
             if len <= out_cap as usize {
+                charge(&mut caller, gas::STORAGE_READ.per_byte * len as u64)?;
                 let (memory, state) = memory_and_state(&mut caller)?;
                 let value = state.slots.0[slot].current().unwrap_or_default();
                 match range(out_ptr, len as u32, memory.len()) {

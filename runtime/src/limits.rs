@@ -13,8 +13,9 @@
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
-    /// Largest module, in bytes. Default 1 MiB (NEAR allows 4 MiB; our contracts are
-    /// tens of KiB, and compile time grows with size).
+    /// Largest module, in bytes. Default 256 KiB (NEAR allows 4 MiB; our contracts are
+    /// tens of KiB, compile time grows with size, and deploying 256 KiB already costs
+    /// ~80M gas of the 100M a transaction may use).
     pub max_module_bytes: usize,
     /// Most functions defined in a module. Default 10,000 (NEAR, wasmi).
     pub max_functions: u32,
@@ -65,7 +66,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_module_bytes: 1 << 20,
+            max_module_bytes: 256 << 10,
             max_functions: 10_000,
             max_locals_per_function: 10_000,
             max_total_locals: 1_000_000,

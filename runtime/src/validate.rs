@@ -213,6 +213,19 @@ pub enum ValidationError {
         /// The limit.
         max: u32,
     },
+    /// An active data segment does not fit in the initial memory (or its offset is not a
+    /// constant).
+    #[error(
+        "data segment {segment} ends at byte {end}, beyond the initial memory of {memory_bytes} bytes"
+    )]
+    DataSegmentOutOfBounds {
+        /// Index of the segment.
+        segment: u32,
+        /// Where it ends (u64::MAX when the offset is not a constant).
+        end: u64,
+        /// Size of the initial memory.
+        memory_bytes: u64,
+    },
     /// The module has more data segments than `max_data_segments`.
     #[error("module has {count} data segments, above `max_data_segments` = {max}")]
     TooManyDataSegments {
@@ -516,6 +529,30 @@ impl<'l> Checker<'l> {
                         count,
                         max: limits.max_data_segments,
                     });
+                }
+                // An active segment that does not fit the initial memory would make every
+                // instantiation trap: reject it at deploy instead.
+                let memory_bytes = u64::from(self.memory_pages.unwrap_or(0)) * 65_536;
+                for (index, data) in reader.clone().into_iter().enumerate() {
+                    let data = data?;
+                    if let wasmparser::DataKind::Active { offset_expr, .. } = data.kind {
+                        let mut ops = offset_expr.get_operators_reader();
+                        let offset = match (ops.read()?, ops.read()?) {
+                            (
+                                wasmparser::Operator::I32Const { value },
+                                wasmparser::Operator::End,
+                            ) => u64::from(value as u32),
+                            _ => u64::MAX,
+                        };
+                        let end = offset.saturating_add(data.data.len() as u64);
+                        if end > memory_bytes {
+                            return Err(ValidationError::DataSegmentOutOfBounds {
+                                segment: index as u32,
+                                end,
+                                memory_bytes,
+                            });
+                        }
+                    }
                 }
             }
             Payload::CodeSectionEntry(body) => self.check_body(body)?,
@@ -1157,6 +1194,27 @@ mod tests {
                 max: 8
             })
         );
+    }
+
+    #[test]
+    fn rejects_data_segment_beyond_initial_memory() {
+        let module = wat::parse_str(
+            r#"(module (memory (export "memory") 1) (data (i32.const 65530) "0123456789"))"#,
+        )
+        .unwrap();
+        assert_eq!(
+            check_wasm(&module, &Limits::default()),
+            Err(ValidationError::DataSegmentOutOfBounds {
+                segment: 0,
+                end: 65_540,
+                memory_bytes: 65_536
+            })
+        );
+        let fits = wat::parse_str(
+            r#"(module (memory (export "memory") 1) (data (i32.const 65526) "0123456789"))"#,
+        )
+        .unwrap();
+        assert!(check_wasm(&fits, &Limits::default()).is_ok());
     }
 
     #[test]
