@@ -51,15 +51,13 @@ pub(crate) fn build_engine(limits: &Limits, pool_slots: u32) -> wasmtime::Result
         .max_tables_per_module(limits.max_tables)
         .table_elements(limits.max_table_elements as usize)
         .max_memory_size(limits.max_memory_pages as usize * page)
-        // Reset small memories with memset instead of madvise: cheaper for contracts
-        // that touch a few pages.
-        .linear_memory_keep_resident(
-            std::env::var("KW_KEEP")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(256 * 1024),
-        )
-        .table_keep_resident(64 * 1024);
+        // Reset memories up to 256 KiB with memset instead of madvise: a token transfer
+        // took 17 µs with madvise (page faults on the next use) and 4.8 µs with memset.
+        .linear_memory_keep_resident(256 * 1024)
+        .table_keep_resident(64 * 1024)
+        // Return freed slots to the pool 16 at a time: one flush instead of sixteen
+        // (measured ~10% off a token transfer). Slots must exceed threads + 16.
+        .decommit_batch_size(16);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&config)
 }

@@ -25,8 +25,8 @@ pub struct RuntimeConfig {
     /// Directory for precompiled artifacts, keyed by code hash and engine fingerprint.
     /// Default `None`: compile in memory only.
     pub cache_dir: Option<PathBuf>,
-    /// Instances that may be alive at once (the pooling allocator's slots); one per
-    /// executing thread is enough. Default 64.
+    /// Instance slots of the pooling allocator. Freed slots return to the pool 16 at a
+    /// time, so this must exceed the executing threads by at least 16. Default 64.
     pub instance_slots: u32,
 }
 
