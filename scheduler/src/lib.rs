@@ -1,1 +1,17 @@
-//! stub
+//! Keyway's block scheduler.
+//!
+//! [`GraphBuilder`] turns each transaction's declared reads and writes into a
+//! [`ConflictGraph`] (pure: it knows nothing of Wasm or threads). [`execute_block`] runs a
+//! block on N worker threads over that graph, each transaction in a fresh instance, and
+//! returns receipts and a state diff identical to sequential execution in block order. It
+//! reaches the runtime only through [`TransactionExecutor`].
+#![warn(missing_docs)]
+
+mod executor;
+mod graph;
+
+pub use executor::{
+    BlockOptions, BlockOutcome, BlockTimings, Priority, TransactionExecutor, build_graph,
+    execute_block,
+};
+pub use graph::{ConflictGraph, GraphBuilder, GraphStats};

@@ -1,0 +1,401 @@
+//! Executing a block: sequentially (the reference) or in parallel over the conflict graph.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::sync::{Condvar, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use keyway_host_api::{BlockEnv, Key, Receipt, SignedTransaction, Status};
+use keyway_runtime::{
+    Runtime, RuntimeError, StateError, StateView, TxOutcome, VerifiedTransaction, WriteSet,
+};
+
+use crate::graph::{ConflictGraph, GraphBuilder, GraphStats};
+
+/// What the block executor needs from a transaction runtime: the only place the scheduler
+/// touches Wasm. [`Runtime`] implements it; tests implement it to force interleavings.
+pub trait TransactionExecutor: Sync {
+    /// Checks a transaction's signature; a failure is its receipt status.
+    fn verify<'a>(&self, tx: &'a SignedTransaction) -> Result<VerifiedTransaction<'a>, Status>;
+    /// Executes a verified transaction against `state`.
+    fn execute(
+        &self,
+        state: &dyn StateView,
+        env: &BlockEnv,
+        tx: &VerifiedTransaction<'_>,
+    ) -> Result<TxOutcome, RuntimeError>;
+}
+
+impl TransactionExecutor for Runtime {
+    fn verify<'a>(&self, tx: &'a SignedTransaction) -> Result<VerifiedTransaction<'a>, Status> {
+        keyway_runtime::verify(tx)
+    }
+
+    fn execute(
+        &self,
+        state: &dyn StateView,
+        env: &BlockEnv,
+        tx: &VerifiedTransaction<'_>,
+    ) -> Result<TxOutcome, RuntimeError> {
+        self.execute_verified(state, env, tx)
+    }
+}
+
+/// Which ready transaction a free worker takes first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Priority {
+    /// The longest remaining gas-weighted critical path first (ties: block order).
+    #[default]
+    CriticalPath,
+    /// Block order.
+    Fifo,
+}
+
+/// How to execute a block.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BlockOptions {
+    /// Worker threads. Default: the machine's available parallelism. `1` runs the
+    /// sequential reference executor. The runtime needs `threads + 16` instance slots.
+    pub threads: usize,
+    /// Order among ready transactions. Default [`Priority::CriticalPath`].
+    pub priority: Priority,
+}
+
+impl Default for BlockOptions {
+    fn default() -> Self {
+        BlockOptions {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            priority: Priority::default(),
+        }
+    }
+}
+
+impl BlockOptions {
+    /// Default options with `threads` workers.
+    pub fn with_threads(threads: usize) -> Self {
+        BlockOptions {
+            threads: threads.max(1),
+            ..Self::default()
+        }
+    }
+}
+
+/// Where the time of a block went (wall clock: for reports only, never hashed).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BlockTimings {
+    /// Building the conflict graph.
+    pub graph: Duration,
+    /// Verifying signatures and executing, overlapped.
+    pub execute: Duration,
+    /// Merging the write sets into the state diff.
+    pub merge: Duration,
+}
+
+/// The result of a block: identical, byte for byte, whatever the thread count.
+#[derive(Clone, Debug)]
+pub struct BlockOutcome {
+    /// One receipt per transaction, in block order.
+    pub receipts: Vec<Receipt>,
+    /// Every key the block wrote, sorted, with its final value (`None`: deleted).
+    pub state_diff: WriteSet,
+    /// The conflict graph's shape.
+    pub stats: GraphStats,
+    /// Where the time went.
+    pub timings: BlockTimings,
+}
+
+/// Executes `block` on top of `state` and returns its receipts and state diff, equal to
+/// executing the transactions one by one in block order. `Err` is a host fault: the block
+/// must not be committed.
+///
+/// ```
+/// use keyway_host_api::BlockEnv;
+/// use keyway_runtime::{InMemoryState, Runtime, RuntimeConfig};
+/// use keyway_scheduler::{BlockOptions, execute_block};
+///
+/// let runtime = Runtime::new(RuntimeConfig::default()).unwrap();
+/// let state = InMemoryState::new();
+/// let env = BlockEnv { height: 1, time: 0, chain_id: 1 };
+/// let outcome = execute_block(&runtime, &state, &env, &[], &BlockOptions::with_threads(2)).unwrap();
+/// assert!(outcome.receipts.is_empty() && outcome.state_diff.is_empty());
+/// ```
+pub fn execute_block(
+    executor: &dyn TransactionExecutor,
+    state: &(dyn StateView + Sync),
+    env: &BlockEnv,
+    block: &[SignedTransaction],
+    options: &BlockOptions,
+) -> Result<BlockOutcome, RuntimeError> {
+    let started = Instant::now();
+    let graph = build_graph(block);
+    let graph_time = started.elapsed();
+    let started = Instant::now();
+    let outcomes = if options.threads <= 1 {
+        run_sequential(executor, state, env, block)?
+    } else {
+        run_parallel(executor, state, env, block, &graph, options)?
+    };
+    let execute = started.elapsed();
+    let started = Instant::now();
+    let mut state_diff = WriteSet::new();
+    let mut receipts = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        state_diff.extend(outcome.writes);
+        receipts.push(outcome.receipt);
+    }
+    Ok(BlockOutcome {
+        receipts,
+        state_diff,
+        stats: graph.stats(),
+        timings: BlockTimings {
+            graph: graph_time,
+            execute,
+            merge: started.elapsed(),
+        },
+    })
+}
+
+/// The conflict graph of a block: declared keys plus the runtime's implicit ones (the
+/// sender's nonce, code and contract records), weighted by gas limit.
+pub fn build_graph(block: &[SignedTransaction]) -> ConflictGraph<u32> {
+    let implicit: Vec<_> = block.iter().map(|t| t.tx.implicit_access()).collect();
+    let mut builder = GraphBuilder::with_capacity(block.len(), block.len() * 4);
+    for (i, (signed, implicit)) in block.iter().zip(&implicit).enumerate() {
+        let declared = &signed.tx.access_list;
+        builder.add(
+            i as u32,
+            signed.tx.gas_limit,
+            declared.reads.iter().chain(&implicit.reads),
+            declared.writes.iter().chain(&implicit.writes),
+        );
+    }
+    builder.build()
+}
+
+/// The reference: one transaction after another, each seeing all earlier writes.
+fn run_sequential(
+    executor: &dyn TransactionExecutor,
+    state: &(dyn StateView + Sync),
+    env: &BlockEnv,
+    block: &[SignedTransaction],
+) -> Result<Vec<TxOutcome>, RuntimeError> {
+    let committed = Committed::new();
+    let view = Overlay {
+        base: state,
+        committed: &committed,
+    };
+    let mut outcomes = Vec::with_capacity(block.len());
+    for signed in block {
+        let outcome = match executor.verify(signed) {
+            Ok(verified) => executor.execute(&view, env, &verified)?,
+            Err(status) => rejected(status),
+        };
+        committed.insert(&outcome.writes);
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+fn rejected(status: Status) -> TxOutcome {
+    TxOutcome {
+        receipt: Receipt {
+            status,
+            gas_used: 0,
+            events: Vec::new(),
+            return_data: Vec::new(),
+        },
+        writes: WriteSet::new(),
+    }
+}
+
+const SHARDS: usize = 64;
+
+/// Writes of committed transactions, sharded so workers rarely wait for each other.
+struct Committed {
+    shards: Vec<RwLock<HashMap<Key, Option<Vec<u8>>>>>,
+}
+
+impl Committed {
+    fn new() -> Self {
+        Committed {
+            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+        }
+    }
+
+    fn shard(&self, key: &Key) -> &RwLock<HashMap<Key, Option<Vec<u8>>>> {
+        let mut hasher = DefaultHasher::new();
+        key.hash(&mut hasher);
+        &self.shards[hasher.finish() as usize % SHARDS]
+    }
+
+    fn insert(&self, writes: &WriteSet) {
+        for (key, value) in writes.iter() {
+            let mut shard = self.shard(key).write().unwrap_or_else(|e| e.into_inner());
+            shard.insert(key.clone(), value.map(<[u8]>::to_vec));
+        }
+    }
+
+    fn get(&self, key: &Key) -> Option<Option<Vec<u8>>> {
+        let shard = self.shard(key).read().unwrap_or_else(|e| e.into_inner());
+        shard.get(key).cloned()
+    }
+}
+
+/// The state a transaction sees: committed writes over the block's base state. Every
+/// earlier writer of a key it declared has committed (it is an ancestor in the graph),
+/// and no later writer has started (it is a descendant), so this is exactly the
+/// sequential state for the keys it may touch.
+struct Overlay<'a> {
+    base: &'a (dyn StateView + Sync),
+    committed: &'a Committed,
+}
+
+impl StateView for Overlay<'_> {
+    fn get(&self, key: &Key) -> Result<Option<Vec<u8>>, StateError> {
+        match self.committed.get(key) {
+            Some(value) => Ok(value),
+            None => self.base.get(key),
+        }
+    }
+}
+
+/// Scheduling state shared by the workers, behind one mutex.
+struct Schedule<'b> {
+    /// Ready transactions: (priority, reversed index) so the max is taken first.
+    ready: BinaryHeap<(u64, std::cmp::Reverse<u32>)>,
+    /// Predecessors not yet committed, per transaction.
+    waiting_on: Vec<u32>,
+    /// Signature checks, filled in block order by whichever worker is free.
+    verified: Vec<Option<Result<VerifiedTransaction<'b>, Status>>>,
+    next_to_verify: usize,
+    committed: usize,
+    fault: Option<RuntimeError>,
+}
+
+fn run_parallel(
+    executor: &dyn TransactionExecutor,
+    state: &(dyn StateView + Sync),
+    env: &BlockEnv,
+    block: &[SignedTransaction],
+    graph: &ConflictGraph<u32>,
+    options: &BlockOptions,
+) -> Result<Vec<TxOutcome>, RuntimeError> {
+    let n = block.len();
+    let priorities: Vec<u64> = match options.priority {
+        Priority::CriticalPath => graph.remaining_critical_path(),
+        Priority::Fifo => vec![0; n],
+    };
+    let schedule = Mutex::new(Schedule {
+        ready: BinaryHeap::new(),
+        waiting_on: (0..n as u32)
+            .map(|i| graph.predecessors(i).len() as u32)
+            .collect(),
+        verified: (0..n).map(|_| None).collect(),
+        next_to_verify: 0,
+        committed: 0,
+        fault: None,
+    });
+    let wake = Condvar::new();
+    let committed = Committed::new();
+    let outcomes: Vec<Mutex<Option<TxOutcome>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    let view = Overlay {
+        base: state,
+        committed: &committed,
+    };
+
+    enum Work<'b> {
+        Verify(usize),
+        Execute(u32, Result<VerifiedTransaction<'b>, Status>),
+    }
+
+    let worker = || {
+        let mut guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if guard.fault.is_some() || guard.committed == n {
+                break;
+            }
+            // Executing unblocks others; verifying only feeds the queue.
+            let work = if let Some((_, std::cmp::Reverse(j))) = guard.ready.pop() {
+                let verified = guard.verified[j as usize]
+                    .take()
+                    .expect("a ready transaction has been verified");
+                Work::Execute(j, verified)
+            } else if guard.next_to_verify < n {
+                guard.next_to_verify += 1;
+                Work::Verify(guard.next_to_verify - 1)
+            } else {
+                guard = wake.wait(guard).unwrap_or_else(|e| e.into_inner());
+                continue;
+            };
+            drop(guard);
+            match work {
+                Work::Verify(i) => {
+                    let result = executor.verify(&block[i]);
+                    guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
+                    guard.verified[i] = Some(result);
+                    if guard.waiting_on[i] == 0 {
+                        guard
+                            .ready
+                            .push((priorities[i], std::cmp::Reverse(i as u32)));
+                        wake.notify_one();
+                    }
+                }
+                Work::Execute(j, verified) => {
+                    let result = match verified {
+                        Ok(verified) => executor.execute(&view, env, &verified),
+                        Err(status) => Ok(rejected(status)),
+                    };
+                    let outcome = match result {
+                        Ok(outcome) => outcome,
+                        Err(fault) => {
+                            guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
+                            guard.fault.get_or_insert(fault);
+                            wake.notify_all();
+                            continue;
+                        }
+                    };
+                    // Writes become visible before any dependent can start.
+                    committed.insert(&outcome.writes);
+                    *outcomes[j as usize]
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+                    guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
+                    guard.committed += 1;
+                    for &s in graph.successors(j) {
+                        guard.waiting_on[s as usize] -= 1;
+                        if guard.waiting_on[s as usize] == 0 && guard.verified[s as usize].is_some()
+                        {
+                            guard
+                                .ready
+                                .push((priorities[s as usize], std::cmp::Reverse(s)));
+                            wake.notify_one();
+                        }
+                    }
+                    if guard.committed == n {
+                        wake.notify_all();
+                    }
+                }
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..options.threads {
+            scope.spawn(&worker);
+        }
+        worker();
+    });
+    let schedule = schedule.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(fault) = schedule.fault {
+        return Err(fault);
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| {
+            o.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every transaction committed")
+        })
+        .collect())
+}

@@ -1,0 +1,427 @@
+//! The per-block conflict graph: pure data, no threads, no Wasm.
+//!
+//! Transactions are added in block order with the keys they read and write. Transaction
+//! `j` depends on the latest earlier writer of every key it reads or writes; a writer also
+//! depends on every reader since the previous write of that key. Only immediate
+//! predecessors get edges (a writer after readers depends on the readers, which already
+//! depend on the previous writer), so building is linear in the number of declared keys:
+//! a block in which every transaction writes one key is a chain, not a clique.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// Per-key bookkeeping while building.
+struct KeyState {
+    last_writer: Option<u32>,
+    /// Readers since `last_writer`, in block order, without duplicates.
+    readers: Vec<u32>,
+}
+
+/// Builds a [`ConflictGraph`] from transactions added in block order.
+///
+/// ```
+/// use keyway_scheduler::GraphBuilder;
+///
+/// let mut builder = GraphBuilder::new();
+/// builder.add("t0", 1, [], ["a"]);      // writes a
+/// builder.add("t1", 1, ["a"], []);      // reads a: after t0
+/// builder.add("t2", 1, ["a"], []);      // reads a: after t0, parallel to t1
+/// builder.add("t3", 1, [], ["a"]);      // writes a: after both readers
+/// let graph = builder.build();
+/// assert_eq!(graph.predecessors(3), &[1, 2]);
+/// assert_eq!(graph.stats().span, 3);
+/// ```
+pub struct GraphBuilder<Id, K> {
+    ids: Vec<Id>,
+    weights: Vec<u64>,
+    keys: HashMap<K, KeyState>,
+    pred_offsets: Vec<u32>,
+    preds: Vec<u32>,
+    scratch: Vec<u32>,
+}
+
+impl<Id, K: Hash + Eq> Default for GraphBuilder<Id, K> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<Id, K: Hash + Eq> GraphBuilder<Id, K> {
+    /// An empty builder.
+    pub fn new() -> Self {
+        GraphBuilder {
+            ids: Vec::new(),
+            weights: Vec::new(),
+            keys: HashMap::new(),
+            pred_offsets: vec![0],
+            preds: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// An empty builder with room for `transactions` and `keys`.
+    pub fn with_capacity(transactions: usize, keys: usize) -> Self {
+        let mut builder = Self::new();
+        builder.ids.reserve(transactions);
+        builder.weights.reserve(transactions);
+        builder.pred_offsets.reserve(transactions);
+        builder.keys.reserve(keys);
+        builder
+    }
+
+    /// Adds the next transaction of the block; returns its index. `weight` is its
+    /// estimated cost (e.g. its gas limit). A key in both `reads` and `writes` counts as
+    /// written.
+    pub fn add(
+        &mut self,
+        id: Id,
+        weight: u64,
+        reads: impl IntoIterator<Item = K>,
+        writes: impl IntoIterator<Item = K>,
+    ) -> u32 {
+        let j = u32::try_from(self.ids.len()).expect("more than 2^32 transactions");
+        self.scratch.clear();
+        for key in writes {
+            let state = self.keys.entry(key).or_insert(KeyState {
+                last_writer: None,
+                readers: Vec::new(),
+            });
+            if state.last_writer == Some(j) {
+                continue; // listed twice
+            }
+            if state.readers.is_empty() {
+                self.scratch.extend(state.last_writer);
+            } else {
+                self.scratch.extend(state.readers.iter().copied());
+                state.readers.clear();
+            }
+            state.last_writer = Some(j);
+        }
+        for key in reads {
+            let state = self.keys.entry(key).or_insert(KeyState {
+                last_writer: None,
+                readers: Vec::new(),
+            });
+            if state.last_writer == Some(j) || state.readers.last() == Some(&j) {
+                continue; // also written, or listed twice
+            }
+            self.scratch.extend(state.last_writer);
+            state.readers.push(j);
+        }
+        self.scratch.sort_unstable();
+        self.scratch.dedup();
+        self.preds.extend_from_slice(&self.scratch);
+        self.pred_offsets.push(self.preds.len() as u32);
+        self.ids.push(id);
+        self.weights.push(weight);
+        j
+    }
+
+    /// Finishes the graph.
+    pub fn build(self) -> ConflictGraph<Id> {
+        let n = self.ids.len();
+        // Successors in CSR form, from the predecessor lists.
+        let mut succ_counts = vec![0u32; n + 1];
+        for &p in &self.preds {
+            succ_counts[p as usize + 1] += 1;
+        }
+        for i in 0..n {
+            succ_counts[i + 1] += succ_counts[i];
+        }
+        let succ_offsets = succ_counts.clone();
+        let mut fill = succ_counts;
+        let mut succs = vec![0u32; self.preds.len()];
+        for j in 0..n {
+            let (start, end) = (self.pred_offsets[j], self.pred_offsets[j + 1]);
+            for &p in &self.preds[start as usize..end as usize] {
+                succs[fill[p as usize] as usize] = j as u32;
+                fill[p as usize] += 1;
+            }
+        }
+        ConflictGraph {
+            ids: self.ids,
+            weights: self.weights,
+            pred_offsets: self.pred_offsets,
+            preds: self.preds,
+            succ_offsets,
+            succs,
+        }
+    }
+}
+
+/// A block's conflict graph. Transactions are numbered `0..len()` in block order; every
+/// edge goes from an earlier transaction to a later one.
+#[derive(Clone, Debug)]
+pub struct ConflictGraph<Id> {
+    ids: Vec<Id>,
+    weights: Vec<u64>,
+    pred_offsets: Vec<u32>,
+    preds: Vec<u32>,
+    succ_offsets: Vec<u32>,
+    succs: Vec<u32>,
+}
+
+/// Shape of a block's conflict graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GraphStats {
+    /// Transactions.
+    pub transactions: usize,
+    /// Dependency edges.
+    pub edges: usize,
+    /// Connected components (transactions linked by any chain of conflicts).
+    pub components: usize,
+    /// Sum of the weights.
+    pub work: u64,
+    /// Heaviest dependency chain (critical path).
+    pub span: u64,
+}
+
+impl GraphStats {
+    /// The work/span bound on speedup: no schedule beats it, whatever the thread count.
+    pub fn parallelism(&self) -> f64 {
+        if self.span == 0 {
+            1.0
+        } else {
+            self.work as f64 / self.span as f64
+        }
+    }
+}
+
+impl<Id> ConflictGraph<Id> {
+    /// Number of transactions.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True for an empty block.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The id given to transaction `i`.
+    pub fn id(&self, i: u32) -> &Id {
+        &self.ids[i as usize]
+    }
+
+    /// The weight given to transaction `i`.
+    pub fn weight(&self, i: u32) -> u64 {
+        self.weights[i as usize]
+    }
+
+    /// Immediate predecessors of `i`, ascending.
+    pub fn predecessors(&self, i: u32) -> &[u32] {
+        let i = i as usize;
+        &self.preds[self.pred_offsets[i] as usize..self.pred_offsets[i + 1] as usize]
+    }
+
+    /// Immediate successors of `i`, ascending.
+    pub fn successors(&self, i: u32) -> &[u32] {
+        let i = i as usize;
+        &self.succs[self.succ_offsets[i] as usize..self.succ_offsets[i + 1] as usize]
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.preds.len()
+    }
+
+    /// For each transaction, the heaviest path from it to the end of the block, its own
+    /// weight included: the scheduler runs the largest first.
+    pub fn remaining_critical_path(&self) -> Vec<u64> {
+        let n = self.len();
+        let mut level = vec![0u64; n];
+        for i in (0..n).rev() {
+            let below = self
+                .successors(i as u32)
+                .iter()
+                .map(|&s| level[s as usize])
+                .max()
+                .unwrap_or(0);
+            level[i] = self.weights[i].saturating_add(below);
+        }
+        level
+    }
+
+    /// Transactions, edges, components, work and span.
+    pub fn stats(&self) -> GraphStats {
+        let n = self.len();
+        // Span: heaviest path ending at each transaction (edges go forward in block order).
+        let mut finish = vec![0u64; n];
+        let mut span = 0;
+        for j in 0..n {
+            let before = self
+                .predecessors(j as u32)
+                .iter()
+                .map(|&p| finish[p as usize])
+                .max()
+                .unwrap_or(0);
+            finish[j] = before.saturating_add(self.weights[j]);
+            span = span.max(finish[j]);
+        }
+        // Components: union-find over the edges.
+        let mut parent: Vec<u32> = (0..n as u32).collect();
+        fn root(parent: &mut [u32], mut x: u32) -> u32 {
+            while parent[x as usize] != x {
+                parent[x as usize] = parent[parent[x as usize] as usize];
+                x = parent[x as usize];
+            }
+            x
+        }
+        let mut components = n;
+        for j in 0..n {
+            for &p in self.predecessors(j as u32) {
+                let (a, b) = (root(&mut parent, j as u32), root(&mut parent, p));
+                if a != b {
+                    parent[a as usize] = b;
+                    components -= 1;
+                }
+            }
+        }
+        GraphStats {
+            transactions: n,
+            edges: self.edge_count(),
+            components,
+            work: self.weights.iter().fold(0u64, |a, &w| a.saturating_add(w)),
+            span,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds a graph from `(reads, writes)` per transaction, weight 1 each.
+    fn graph(txs: &[(&[&str], &[&str])]) -> ConflictGraph<usize> {
+        let mut builder = GraphBuilder::new();
+        for (i, (reads, writes)) in txs.iter().enumerate() {
+            builder.add(i, 1, reads.iter().copied(), writes.iter().copied());
+        }
+        builder.build()
+    }
+
+    fn all_preds(g: &ConflictGraph<usize>) -> Vec<Vec<u32>> {
+        (0..g.len() as u32)
+            .map(|i| g.predecessors(i).to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn chain_of_writers() {
+        let g = graph(&[(&[], &["k"]), (&[], &["k"]), (&[], &["k"]), (&[], &["k"])]);
+        assert_eq!(all_preds(&g), vec![vec![], vec![0], vec![1], vec![2]]);
+        let stats = g.stats();
+        assert_eq!(
+            (stats.edges, stats.components, stats.work, stats.span),
+            (3, 1, 4, 4)
+        );
+        assert_eq!(g.successors(1), &[2]);
+    }
+
+    #[test]
+    fn diamond() {
+        // 0 writes a and b; 1 reads a writes c; 2 reads b writes d; 3 reads c and d.
+        let g = graph(&[
+            (&[], &["a", "b"]),
+            (&["a"], &["c"]),
+            (&["b"], &["d"]),
+            (&["c", "d"], &[]),
+        ]);
+        assert_eq!(all_preds(&g), vec![vec![], vec![0], vec![0], vec![1, 2]]);
+        let stats = g.stats();
+        assert_eq!((stats.edges, stats.span, stats.components), (4, 3, 1));
+        assert_eq!(g.remaining_critical_path(), vec![3, 2, 2, 1]);
+    }
+
+    #[test]
+    fn readers_then_writer_then_reader() {
+        let g = graph(&[
+            (&[], &["k"]),
+            (&["k"], &[]),
+            (&["k"], &[]),
+            (&["k"], &[]),
+            (&[], &["k"]),
+            (&["k"], &[]),
+        ]);
+        assert_eq!(
+            all_preds(&g),
+            vec![vec![], vec![0], vec![0], vec![0], vec![1, 2, 3], vec![4]]
+        );
+        let stats = g.stats();
+        assert_eq!((stats.edges, stats.span), (7, 4));
+        assert!((stats.parallelism() - 1.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn readers_before_any_writer_are_independent() {
+        let g = graph(&[(&["k"], &[]), (&["k"], &[]), (&[], &["k"])]);
+        assert_eq!(all_preds(&g), vec![vec![], vec![], vec![0, 1]]);
+        assert_eq!(g.stats().components, 1);
+    }
+
+    #[test]
+    fn disjoint_sets_have_no_edges() {
+        let g = graph(&[
+            (&["a"], &["b"]),
+            (&["c"], &["d"]),
+            (&[], &["e"]),
+            (&["f"], &[]),
+        ]);
+        let stats = g.stats();
+        assert_eq!(
+            (stats.edges, stats.components, stats.span, stats.work),
+            (0, 4, 1, 4)
+        );
+        assert!((stats.parallelism() - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn key_read_and_written_counts_as_written_once() {
+        let g = graph(&[(&["k"], &["k"]), (&["k", "k"], &["k", "k"]), (&["k"], &[])]);
+        assert_eq!(all_preds(&g), vec![vec![], vec![0], vec![1]]);
+        assert_eq!(g.edge_count(), 2);
+    }
+
+    #[test]
+    fn one_hot_key_builds_a_chain_in_linear_edges() {
+        let n = 100_000;
+        let mut builder = GraphBuilder::with_capacity(n, 1);
+        for i in 0..n {
+            builder.add(i, 1, [], ["hot"]);
+        }
+        let g = builder.build();
+        let stats = g.stats();
+        assert_eq!(stats.edges, n - 1);
+        assert_eq!(stats.span, n as u64);
+        assert_eq!(stats.components, 1);
+        assert_eq!(g.predecessors(n as u32 - 1), &[n as u32 - 2]);
+    }
+
+    #[test]
+    fn many_readers_then_one_writer_is_linear() {
+        let n = 10_000;
+        let mut builder = GraphBuilder::new();
+        builder.add(0, 1, [], ["k"]);
+        for i in 1..n {
+            builder.add(i, 1, ["k"], []);
+        }
+        builder.add(n, 1, [], ["k"]);
+        let g = builder.build();
+        assert_eq!(g.edge_count(), 2 * (n - 1));
+        assert_eq!(g.predecessors(n as u32).len(), n - 1);
+        assert_eq!(g.stats().span, 3);
+    }
+
+    #[test]
+    fn weights_shape_the_span_and_priorities() {
+        let mut builder = GraphBuilder::new();
+        builder.add('a', 10, [], ["x"]);
+        builder.add('b', 1, ["x"], []);
+        builder.add('c', 5, [], ["y"]);
+        let g = builder.build();
+        assert_eq!(g.stats().span, 11);
+        assert_eq!(g.stats().work, 16);
+        assert_eq!(g.remaining_critical_path(), vec![11, 1, 5]);
+        assert_eq!(*g.id(2), 'c');
+    }
+}
