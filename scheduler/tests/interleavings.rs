@@ -1,0 +1,214 @@
+//! Interleavings forced without sleeps: a test executor that blocks on barriers and
+//! records when each transaction starts and commits.
+
+use std::collections::HashSet;
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+use keyway_host_api::{
+    AccessList, BlockEnv, Key, PublicKey, Receipt, Signature, SignedTransaction, Status,
+    Transaction, TxKind, system,
+};
+use keyway_runtime::{
+    InMemoryState, RuntimeError, StateView, TxOutcome, VerifiedTransaction, WriteSet,
+};
+use keyway_scheduler::{BlockOptions, TransactionExecutor, build_graph, execute_block};
+
+const ENV: BlockEnv = BlockEnv {
+    height: 1,
+    time: 0,
+    chain_id: 1,
+};
+
+/// A transaction from sender `sender` declaring `writes`; `method` tags its behaviour.
+fn tx(sender: u8, writes: &[&str], method: &str) -> SignedTransaction {
+    let contract = keyway_host_api::Address([1; 32]);
+    SignedTransaction {
+        tx: Transaction {
+            chain_id: 1,
+            sender: PublicKey([sender; 33]),
+            nonce: 0,
+            kind: TxKind::Call {
+                contract,
+                method: method.into(),
+                args: vec![],
+            },
+            access_list: AccessList {
+                reads: vec![],
+                writes: writes
+                    .iter()
+                    .map(|k| Key::new(contract, k.as_bytes()))
+                    .collect(),
+            },
+            gas_limit: 1,
+        },
+        signature: Signature([0; 64]),
+    }
+}
+
+/// A barrier that fails instead of hanging when the other party never arrives (which
+/// would mean the transactions did not run concurrently).
+struct Meeting {
+    arrived: Mutex<usize>,
+    all_here: Condvar,
+    parties: usize,
+}
+
+impl Meeting {
+    fn wait(&self) {
+        let mut arrived = self.arrived.lock().unwrap();
+        *arrived += 1;
+        self.all_here.notify_all();
+        while *arrived < self.parties {
+            let (guard, timeout) = self
+                .all_here
+                .wait_timeout(arrived, Duration::from_secs(30))
+                .unwrap();
+            arrived = guard;
+            assert!(
+                !timeout.timed_out(),
+                "the other transaction never ran concurrently"
+            );
+        }
+    }
+}
+
+/// Executes nothing: it writes each declared key with the transaction's index, after
+/// checking that every predecessor has already committed. Transactions whose method is
+/// "meet" wait for each other, so they must run at the same time.
+struct Recorder<'a> {
+    block: &'a [SignedTransaction],
+    committed: Mutex<HashSet<usize>>,
+    log: Mutex<Vec<String>>,
+    meet: Meeting,
+}
+
+impl Recorder<'_> {
+    fn index(&self, tx: &SignedTransaction) -> usize {
+        self.block.iter().position(|t| std::ptr::eq(t, tx)).unwrap()
+    }
+}
+
+impl TransactionExecutor for Recorder<'_> {
+    fn verify<'b>(&self, tx: &'b SignedTransaction) -> Result<VerifiedTransaction<'b>, Status> {
+        Ok(VerifiedTransaction {
+            signed: tx,
+            sender: system::address_of(&tx.tx.sender),
+            body_len: 0,
+        })
+    }
+
+    fn execute(
+        &self,
+        state: &dyn StateView,
+        _env: &BlockEnv,
+        tx: &VerifiedTransaction<'_>,
+    ) -> Result<TxOutcome, RuntimeError> {
+        let j = self.index(tx.signed);
+        let graph = build_graph(self.block);
+        {
+            let committed = self.committed.lock().unwrap();
+            for &p in graph.predecessors(j as u32) {
+                assert!(
+                    committed.contains(&(p as usize)),
+                    "{j} started before {p} committed"
+                );
+            }
+        }
+        self.log.lock().unwrap().push(format!("start {j}"));
+        let TxKind::Call { method, .. } = &tx.signed.tx.kind else {
+            unreachable!()
+        };
+        if method == "meet" {
+            self.meet.wait();
+        }
+        let mut writes = WriteSet::new();
+        for key in &tx.signed.tx.access_list.writes {
+            // Each writer sees its predecessor's value: a chain accumulates indices.
+            let mut value = state.get(key).unwrap().unwrap_or_default();
+            value.push(j as u8);
+            writes.insert(key.clone(), Some(value));
+        }
+        self.committed.lock().unwrap().insert(j);
+        self.log.lock().unwrap().push(format!("commit {j}"));
+        Ok(TxOutcome {
+            receipt: Receipt {
+                status: Status::Success,
+                gas_used: 1,
+                events: vec![],
+                return_data: vec![],
+            },
+            writes,
+        })
+    }
+}
+
+fn recorder(block: &[SignedTransaction], meeting: usize) -> Recorder<'_> {
+    Recorder {
+        block,
+        committed: Mutex::new(HashSet::new()),
+        log: Mutex::new(Vec::new()),
+        meet: Meeting {
+            arrived: Mutex::new(0),
+            all_here: Condvar::new(),
+            parties: meeting,
+        },
+    }
+}
+
+#[test]
+fn independent_transactions_run_at_the_same_time() {
+    // Both wait at a two-party barrier: with two workers this only finishes if they run
+    // concurrently (with one worker it would deadlock, so the test is not vacuous).
+    let block = vec![tx(1, &["a"], "meet"), tx(2, &["b"], "meet")];
+    let executor = recorder(&block, 2);
+    let outcome = execute_block(
+        &executor,
+        &InMemoryState::new(),
+        &ENV,
+        &block,
+        &BlockOptions::with_threads(2),
+    )
+    .unwrap();
+    let log = executor.log.lock().unwrap().clone();
+    assert!(
+        log[0].starts_with("start") && log[1].starts_with("start"),
+        "both started before either committed: {log:?}"
+    );
+    assert_eq!(outcome.stats.edges, 0);
+}
+
+#[test]
+fn dependents_never_start_before_their_predecessors_commit() {
+    // A chain on key k interleaved with independent work on other keys.
+    let block = vec![
+        tx(1, &["k"], "plain"),
+        tx(2, &["x"], "plain"),
+        tx(3, &["k"], "plain"),
+        tx(4, &["y"], "plain"),
+        tx(5, &["k", "x"], "plain"),
+        tx(6, &["z"], "plain"),
+    ];
+    for threads in [2, 3, 4] {
+        let executor = recorder(&block, 1);
+        let outcome = execute_block(
+            &executor,
+            &InMemoryState::new(),
+            &ENV,
+            &block,
+            &BlockOptions::with_threads(threads),
+        )
+        .unwrap();
+        let contract = keyway_host_api::Address([1; 32]);
+        // The chain's writes accumulated in block order: 0, then 2, then 4.
+        assert_eq!(
+            outcome.state_diff.get(&Key::new(contract, *b"k")),
+            Some(Some(&[0u8, 2, 4][..]))
+        );
+        assert_eq!(
+            outcome.state_diff.get(&Key::new(contract, *b"x")),
+            Some(Some(&[1u8, 4][..]))
+        );
+        assert_eq!(executor.log.lock().unwrap().len(), 2 * block.len());
+    }
+}
