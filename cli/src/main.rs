@@ -1,10 +1,9 @@
 //! `keyway`: drives the Keyway runtime from the command line.
 
 use clap::{Parser, Subcommand};
+use keyway_cli::{bench, demo};
 
-mod demo;
-
-/// Keyway: a deterministic WebAssembly smart-contract runtime.
+/// Keyway: a deterministic WebAssembly smart-contract runtime with a parallel scheduler.
 #[derive(Parser)]
 #[command(name = "keyway", version, about)]
 struct Cli {
@@ -14,13 +13,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Deploys the token contract, runs signed transfers through the runtime and prints
-    /// throughput, time and gas per transaction.
+    /// Runs a block of signed token transfers sequentially and in parallel, checks that
+    /// both agree, and prints throughput, speedup, the work/span bound, gas and the
+    /// state-diff hash.
     Demo(demo::DemoArgs),
+    /// The scheduler's workload sweep: patterns × block sizes at 1 and 2 threads.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Demo(args) => demo::run(&args),
+        Command::Bench(args) => bench::run(&args),
     }
 }

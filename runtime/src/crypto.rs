@@ -29,6 +29,16 @@ pub fn verify(signed: &SignedTransaction) -> Result<VerifiedTransaction<'_>, Sta
     })
 }
 
+/// A transaction whose signature the caller has already checked (e.g. at mempool
+/// admission): computes what [`verify`] would, without the ECDSA check.
+pub fn already_verified(signed: &SignedTransaction) -> VerifiedTransaction<'_> {
+    VerifiedTransaction {
+        signed,
+        sender: signed.tx.sender_address(),
+        body_len: borsh::object_length(&signed.tx).expect("borsh length of a transaction"),
+    }
+}
+
 /// ECDSA verification of a 64-byte compact signature over a 32-byte prehash with a
 /// 33-byte compressed key. High-s signatures are rejected (no malleability).
 pub fn verify_prehash(prehash: &[u8; 32], signature: &[u8; 64], public_key: &[u8; 33]) -> bool {

@@ -61,6 +61,9 @@ pub struct BlockOptions {
     pub threads: usize,
     /// Order among ready transactions. Default [`Priority::CriticalPath`].
     pub priority: Priority,
+    /// The caller has already verified every signature (e.g. at mempool admission), so
+    /// the block skips the ECDSA checks. Default `false`.
+    pub signatures_verified: bool,
 }
 
 impl Default for BlockOptions {
@@ -68,6 +71,7 @@ impl Default for BlockOptions {
         BlockOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             priority: Priority::default(),
+            signatures_verified: false,
         }
     }
 }
@@ -133,7 +137,7 @@ pub fn execute_block(
     let graph_time = started.elapsed();
     let started = Instant::now();
     let outcomes = if options.threads <= 1 {
-        run_sequential(executor, state, env, block)?
+        run_sequential(executor, state, env, block, options)?
     } else {
         run_parallel(executor, state, env, block, &graph, options)?
     };
@@ -180,6 +184,7 @@ fn run_sequential(
     state: &(dyn StateView + Sync),
     env: &BlockEnv,
     block: &[SignedTransaction],
+    options: &BlockOptions,
 ) -> Result<Vec<TxOutcome>, RuntimeError> {
     let committed = Committed::new();
     let view = Overlay {
@@ -188,7 +193,7 @@ fn run_sequential(
     };
     let mut outcomes = Vec::with_capacity(block.len());
     for signed in block {
-        let outcome = match executor.verify(signed) {
+        let outcome = match check_signature(executor, signed, options) {
             Ok(verified) => executor.execute(&view, env, &verified)?,
             Err(status) => rejected(status),
         };
@@ -196,6 +201,18 @@ fn run_sequential(
         outcomes.push(outcome);
     }
     Ok(outcomes)
+}
+
+fn check_signature<'b>(
+    executor: &dyn TransactionExecutor,
+    signed: &'b SignedTransaction,
+    options: &BlockOptions,
+) -> Result<VerifiedTransaction<'b>, Status> {
+    if options.signatures_verified {
+        Ok(keyway_runtime::crypto::already_verified(signed))
+    } else {
+        executor.verify(signed)
+    }
 }
 
 fn rejected(status: Status) -> TxOutcome {
@@ -332,7 +349,7 @@ fn run_parallel(
             drop(guard);
             match work {
                 Work::Verify(i) => {
-                    let result = executor.verify(&block[i]);
+                    let result = check_signature(executor, &block[i], options);
                     guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
                     guard.verified[i] = Some(result);
                     if guard.waiting_on[i] == 0 {

@@ -1,0 +1,187 @@
+//! `keyway bench`: the scheduler's workload sweep. Prints a table and writes JSON.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, ensure};
+use keyway_scheduler::{BlockOptions, Priority, build_graph, execute_block};
+use serde_json::json;
+
+use crate::workload::{ENV, Pattern, Workload};
+
+/// Options of `keyway bench`.
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Block sizes to sweep.
+    #[arg(long, value_delimiter = ',', default_values_t = [1_000, 10_000, 100_000])]
+    pub sizes: Vec<usize>,
+    /// Accounts of the uniform, Zipf and mix patterns.
+    #[arg(long, default_value_t = 10_000)]
+    pub accounts: usize,
+    /// Parallel worker threads.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Runs per measurement (the fastest counts).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Where to write the results as JSON.
+    #[arg(long, default_value = "target/keyway-bench.json")]
+    pub json: std::path::PathBuf,
+}
+
+/// The fastest of `repeat` runs of `f`.
+fn fastest<T>(
+    repeat: usize,
+    mut f: impl FnMut() -> anyhow::Result<T>,
+) -> anyhow::Result<(Duration, T)> {
+    let mut best: Option<(Duration, T)> = None;
+    for _ in 0..repeat.max(1) {
+        let started = Instant::now();
+        let value = f()?;
+        let elapsed = started.elapsed();
+        if best.as_ref().is_none_or(|(b, _)| elapsed < *b) {
+            best = Some((elapsed, value));
+        }
+    }
+    Ok(best.expect("at least one run"))
+}
+
+/// Runs the sweep.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    ensure!(args.threads >= 2, "--threads must be at least 2");
+    let patterns = [
+        Pattern::Disjoint,
+        Pattern::Uniform,
+        Pattern::Zipf { s: 1.0 },
+        Pattern::HotKey,
+        Pattern::Mix,
+    ];
+    let mut workload = Workload::new(args.accounts)?;
+    let mut rows = Vec::new();
+    let t = args.threads;
+    println!(
+        "execution only (signatures verified before the block); {t} threads vs the sequential executor"
+    );
+    println!(
+        "{:<12} {:>7} {:>10} {:>10} {:>8} {:>8} {:>7} {:>9} {:>9} {:>8} {:>7}",
+        "pattern",
+        "txs",
+        "tx/s 1t",
+        format!("tx/s {t}t"),
+        "speedup",
+        "fifo",
+        "bound",
+        "µs/tx 1t",
+        "µs/tx",
+        "graph",
+        "graph%"
+    );
+    for &size in &args.sizes {
+        for pattern in patterns {
+            workload.reset_nonces();
+            eprintln!("signing {size} {} transfers...", pattern.name());
+            let block = workload.block(pattern, size, 42, t);
+            let repeat = if size >= 100_000 { 1 } else { args.repeat };
+            let (graph_time, graph) = fastest(repeat, || Ok(build_graph(&block)))?;
+            let stats = graph.stats();
+            let execute = |threads: usize, priority: Priority| {
+                let mut options = BlockOptions::with_threads(threads);
+                options.priority = priority;
+                options.signatures_verified = true;
+                fastest(repeat, || {
+                    execute_block(&workload.runtime, &workload.state, &ENV, &block, &options)
+                        .context("executing the block")
+                })
+            };
+            let (seq, reference) = execute(1, Priority::CriticalPath)?;
+            let (par, parallel) = execute(t, Priority::CriticalPath)?;
+            let (fifo, _) = execute(t, Priority::Fifo)?;
+            ensure!(
+                reference.receipts == parallel.receipts
+                    && reference.state_diff == parallel.state_diff,
+                "{} {size}: parallel disagrees with sequential",
+                pattern.name()
+            );
+            let n = size as f64;
+            let bound = (t as f64).min(stats.parallelism());
+            let speedup = seq.as_secs_f64() / par.as_secs_f64();
+            let fifo_speedup = seq.as_secs_f64() / fifo.as_secs_f64();
+            let graph_ns = graph_time.as_nanos() as f64 / n;
+            let graph_share = 100.0 * graph_time.as_secs_f64() / par.as_secs_f64();
+            println!(
+                "{:<12} {:>7} {:>10.0} {:>10.0} {:>7.2}x {:>7.2}x {:>6.2}x {:>9.2} {:>9.2} {:>6.0}ns {:>6.1}%",
+                pattern.name(),
+                size,
+                n / seq.as_secs_f64(),
+                n / par.as_secs_f64(),
+                speedup,
+                fifo_speedup,
+                bound,
+                seq.as_secs_f64() * 1e6 / n,
+                par.as_secs_f64() * 1e6 / n,
+                graph_ns,
+                graph_share,
+            );
+            rows.push(json!({
+                "pattern": pattern.name(),
+                "transactions": size,
+                "threads": t,
+                "tx_per_s_1_thread": n / seq.as_secs_f64(),
+                "tx_per_s_parallel": n / par.as_secs_f64(),
+                "speedup_critical_path": speedup,
+                "speedup_fifo": fifo_speedup,
+                "work_span_bound": stats.parallelism(),
+                "bound_at_threads": bound,
+                "us_per_tx_1_thread": seq.as_secs_f64() * 1e6 / n,
+                "graph_build_ns_per_tx": graph_ns,
+                "graph_build_share_percent": graph_share,
+                "edges": stats.edges,
+                "components": stats.components,
+            }));
+        }
+    }
+
+    // The signature stage on its own: verified inside the block, in parallel.
+    let size = args
+        .sizes
+        .iter()
+        .copied()
+        .find(|&s| s <= 10_000)
+        .unwrap_or(1_000);
+    workload.reset_nonces();
+    let block = workload.block(Pattern::Disjoint, size, 7, t);
+    let verify = |threads| {
+        fastest(1, || {
+            execute_block(
+                &workload.runtime,
+                &workload.state,
+                &ENV,
+                &block,
+                &BlockOptions::with_threads(threads),
+            )
+            .context("executing the block")
+        })
+    };
+    let (one, _) = verify(1)?;
+    let (many, _) = verify(t)?;
+    println!(
+        "with signature checks in the block ({size} disjoint): {:.0} tx/s at 1 thread, {:.0} tx/s at {t} ({:.2}x)",
+        size as f64 / one.as_secs_f64(),
+        size as f64 / many.as_secs_f64(),
+        one.as_secs_f64() / many.as_secs_f64()
+    );
+    rows.push(json!({
+        "pattern": "disjoint+signatures",
+        "transactions": size,
+        "threads": t,
+        "tx_per_s_1_thread": size as f64 / one.as_secs_f64(),
+        "tx_per_s_parallel": size as f64 / many.as_secs_f64(),
+        "speedup_critical_path": one.as_secs_f64() / many.as_secs_f64(),
+    }));
+    if let Some(dir) = args.json.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(&args.json, serde_json::to_string_pretty(&rows)?)
+        .with_context(|| format!("writing {}", args.json.display()))?;
+    eprintln!("wrote {}", args.json.display());
+    Ok(())
+}
