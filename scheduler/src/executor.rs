@@ -3,6 +3,7 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -288,7 +289,36 @@ struct Schedule<'b> {
     verified: Vec<Option<Result<VerifiedTransaction<'b>, Status>>>,
     next_to_verify: usize,
     committed: usize,
+    /// Workers asleep on the condition variable: only they need a (system-call) wake-up.
+    idle: usize,
     fault: Option<RuntimeError>,
+}
+
+/// How workers learn that work appeared: spinning workers watch `events` without taking
+/// the schedule's lock; sleeping ones wait on `sleep`.
+struct Signal {
+    events: AtomicU64,
+    sleep: Condvar,
+}
+
+impl Schedule<'_> {
+    /// Makes `i` ready if it is verified and waits on nothing.
+    fn release(&mut self, i: usize, priorities: &[u64], signal: &Signal) {
+        if self.waiting_on[i] == 0 && self.verified[i].is_some() {
+            self.ready
+                .push((priorities[i], std::cmp::Reverse(i as u32)));
+            signal.events.fetch_add(1, Ordering::Release);
+            if self.idle > 0 {
+                signal.sleep.notify_one();
+            }
+        }
+    }
+}
+
+/// What a worker does next.
+enum Work<'b> {
+    Verify(usize),
+    Execute(u32, Result<VerifiedTransaction<'b>, Status>),
 }
 
 fn run_parallel(
@@ -304,7 +334,7 @@ fn run_parallel(
         Priority::CriticalPath => graph.remaining_critical_path(),
         Priority::Fifo => vec![0; n],
     };
-    let schedule = Mutex::new(Schedule {
+    let mut initial = Schedule {
         ready: BinaryHeap::new(),
         waiting_on: (0..n as u32)
             .map(|i| graph.predecessors(i).len() as u32)
@@ -312,20 +342,28 @@ fn run_parallel(
         verified: (0..n).map(|_| None).collect(),
         next_to_verify: 0,
         committed: 0,
+        idle: 0,
         fault: None,
-    });
-    let wake = Condvar::new();
+    };
+    let signal = Signal {
+        events: AtomicU64::new(0),
+        sleep: Condvar::new(),
+    };
+    if options.signatures_verified {
+        // Nothing to verify: every transaction is a candidate from the start.
+        for (i, signed) in block.iter().enumerate() {
+            initial.verified[i] = Some(Ok(keyway_runtime::crypto::already_verified(signed)));
+            initial.release(i, &priorities, &signal);
+        }
+        initial.next_to_verify = n;
+    }
+    let schedule = Mutex::new(initial);
     let committed = Committed::new();
     let outcomes: Vec<Mutex<Option<TxOutcome>>> = (0..n).map(|_| Mutex::new(None)).collect();
     let view = Overlay {
         base: state,
         committed: &committed,
     };
-
-    enum Work<'b> {
-        Verify(usize),
-        Execute(u32, Result<VerifiedTransaction<'b>, Status>),
-    }
 
     let worker = || {
         let mut guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
@@ -343,21 +381,35 @@ fn run_parallel(
                 guard.next_to_verify += 1;
                 Work::Verify(guard.next_to_verify - 1)
             } else {
-                guard = wake.wait(guard).unwrap_or_else(|e| e.into_inner());
+                // Work usually appears within microseconds: spin on the event counter
+                // (not the lock, which the committing worker needs) before sleeping, since
+                // a futex sleep and wake-up costs more than a transaction.
+                let seen = signal.events.load(Ordering::Acquire);
+                drop(guard);
+                let mut spins = 0u32;
+                while signal.events.load(Ordering::Acquire) == seen && spins < 20_000 {
+                    std::hint::spin_loop();
+                    spins += 1;
+                }
+                guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
+                if signal.events.load(Ordering::Acquire) == seen
+                    && guard.ready.is_empty()
+                    && guard.committed < n
+                    && guard.fault.is_none()
+                {
+                    guard.idle += 1;
+                    guard = signal.sleep.wait(guard).unwrap_or_else(|e| e.into_inner());
+                    guard.idle -= 1;
+                }
                 continue;
             };
             drop(guard);
             match work {
                 Work::Verify(i) => {
-                    let result = check_signature(executor, &block[i], options);
+                    let result = executor.verify(&block[i]);
                     guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
                     guard.verified[i] = Some(result);
-                    if guard.waiting_on[i] == 0 {
-                        guard
-                            .ready
-                            .push((priorities[i], std::cmp::Reverse(i as u32)));
-                        wake.notify_one();
-                    }
+                    guard.release(i, &priorities, &signal);
                 }
                 Work::Execute(j, verified) => {
                     let result = match verified {
@@ -369,7 +421,8 @@ fn run_parallel(
                         Err(fault) => {
                             guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
                             guard.fault.get_or_insert(fault);
-                            wake.notify_all();
+                            signal.events.fetch_add(1, Ordering::Release);
+                            signal.sleep.notify_all();
                             continue;
                         }
                     };
@@ -382,16 +435,11 @@ fn run_parallel(
                     guard.committed += 1;
                     for &s in graph.successors(j) {
                         guard.waiting_on[s as usize] -= 1;
-                        if guard.waiting_on[s as usize] == 0 && guard.verified[s as usize].is_some()
-                        {
-                            guard
-                                .ready
-                                .push((priorities[s as usize], std::cmp::Reverse(s)));
-                            wake.notify_one();
-                        }
+                        guard.release(s as usize, &priorities, &signal);
                     }
                     if guard.committed == n {
-                        wake.notify_all();
+                        signal.events.fetch_add(1, Ordering::Release);
+                        signal.sleep.notify_all();
                     }
                 }
             }

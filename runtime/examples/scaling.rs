@@ -1,0 +1,94 @@
+//! How fresh-instance execution scales with threads, without a scheduler: each thread
+//! executes the same pre-verified transfer against the same state.
+//!
+//! `cargo run --release -p keyway-runtime --example scaling`
+
+use std::time::Instant;
+
+use keyway_host_api::{AccessList, BlockEnv, Status, Transaction, TxKind, system};
+use keyway_runtime::{InMemoryState, Keypair, Runtime, RuntimeConfig, crypto};
+use keyway_token::client;
+
+const TOKEN_WASM: &[u8] = include_bytes!("../../example-contracts/artifacts/token.wasm");
+const ENV: BlockEnv = BlockEnv {
+    height: 1,
+    time: 0,
+    chain_id: 1,
+};
+
+fn main() {
+    let runtime = Runtime::new(RuntimeConfig::default()).unwrap();
+    let alice = Keypair::from_seed(b"alice");
+    let mut state = InMemoryState::new();
+    let sign = |nonce, kind, access_list| {
+        alice.sign(Transaction {
+            chain_id: 1,
+            sender: alice.public_key(),
+            nonce,
+            kind,
+            access_list,
+            gas_limit: 50_000_000,
+        })
+    };
+    for (nonce, (kind, access)) in [
+        (
+            TxKind::Deploy {
+                code: TOKEN_WASM.to_vec(),
+            },
+            AccessList::default(),
+        ),
+        (
+            TxKind::Instantiate {
+                code_hash: system::sha256(TOKEN_WASM),
+                args: client::init_args(1 << 60),
+            },
+            client::init_access(
+                system::contract_address(&alice.address(), 1),
+                alice.address(),
+            ),
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let outcome = runtime
+            .execute(&state, &ENV, &sign(nonce as u64, kind, access))
+            .unwrap();
+        assert_eq!(outcome.receipt.status, Status::Success);
+        state.apply(&outcome.writes);
+    }
+    let token = system::contract_address(&alice.address(), 1);
+    let (kind, access) = client::transfer(
+        token,
+        alice.address(),
+        Keypair::from_seed(b"bob").address(),
+        1,
+    );
+    let signed = sign(2, kind, access);
+    let verified = crypto::verify(&signed).unwrap();
+    let iterations = 200_000;
+    let mut one_thread = 0.0;
+    for threads in [1usize, 2] {
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    for _ in 0..iterations / threads {
+                        let outcome = runtime.execute_verified(&state, &ENV, &verified).unwrap();
+                        assert_eq!(outcome.receipt.status, Status::Success);
+                    }
+                });
+            }
+        });
+        let secs = started.elapsed().as_secs_f64();
+        if threads == 1 {
+            one_thread = secs;
+        }
+        println!(
+            "{threads} thread(s): {:.2} µs per tx, {:.0} tx/s, speedup {:.2}x",
+            secs * 1e6 / iterations as f64,
+            iterations as f64 / secs,
+            one_thread / secs
+        );
+    }
+}
