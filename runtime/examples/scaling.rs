@@ -58,6 +58,19 @@ fn main() {
         state.apply(&outcome.writes);
     }
     let token = system::contract_address(&alice.address(), 1);
+    // A realistically large state: lookups cost what they would on a node.
+    let accounts: usize = std::env::var("ACCOUNTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    for i in 0..accounts {
+        let holder = keyway_host_api::Address(system::sha256(&i.to_le_bytes()));
+        state.insert(
+            keyway_host_api::Key::new(token, keyway_token::keys::balance(&holder)),
+            vec![1; 16],
+        );
+        state.insert(system::nonce_key(&holder), 1u64.to_le_bytes().to_vec());
+    }
     let (kind, access) = client::transfer(
         token,
         alice.address(),

@@ -1,8 +1,7 @@
 //! Executing a block: sequentially (the reference) or in parallel over the conflict graph.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BinaryHeap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -144,12 +143,13 @@ pub fn execute_block(
     };
     let execute = started.elapsed();
     let started = Instant::now();
-    let mut state_diff = WriteSet::new();
     let mut receipts = Vec::with_capacity(outcomes.len());
+    let mut writes = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
-        state_diff.extend(outcome.writes);
+        writes.push(outcome.writes);
         receipts.push(outcome.receipt);
     }
+    let state_diff = WriteSet::merged(writes);
     Ok(BlockOutcome {
         receipts,
         state_diff,
@@ -232,20 +232,27 @@ const SHARDS: usize = 64;
 
 /// Writes of committed transactions, sharded so workers rarely wait for each other.
 struct Committed {
-    shards: Vec<RwLock<HashMap<Key, Option<Vec<u8>>>>>,
+    shards: Vec<RwLock<KeyMap<Option<Vec<u8>>>>>,
+    hasher: foldhash::fast::RandomState,
 }
+
+/// Keys come from transactions, so hashing is seeded per block (foldhash: fast, and
+/// resistant to precomputed collisions); no result depends on hash order.
+type KeyMap<V> = HashMap<Key, V, foldhash::fast::RandomState>;
 
 impl Committed {
     fn new() -> Self {
+        let hasher = foldhash::fast::RandomState::default();
         Committed {
-            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| RwLock::new(HashMap::with_hasher(hasher.clone())))
+                .collect(),
+            hasher,
         }
     }
 
-    fn shard(&self, key: &Key) -> &RwLock<HashMap<Key, Option<Vec<u8>>>> {
-        let mut hasher = DefaultHasher::new();
-        key.hash(&mut hasher);
-        &self.shards[hasher.finish() as usize % SHARDS]
+    fn shard(&self, key: &Key) -> &RwLock<KeyMap<Option<Vec<u8>>>> {
+        &self.shards[self.hasher.hash_one(key) as usize % SHARDS]
     }
 
     fn insert(&self, writes: &WriteSet) {

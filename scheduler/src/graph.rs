@@ -34,7 +34,7 @@ struct KeyState {
 pub struct GraphBuilder<Id, K> {
     ids: Vec<Id>,
     weights: Vec<u64>,
-    keys: HashMap<K, KeyState>,
+    keys: HashMap<K, KeyState, foldhash::fast::RandomState>,
     pred_offsets: Vec<u32>,
     preds: Vec<u32>,
     scratch: Vec<u32>,
@@ -52,7 +52,7 @@ impl<Id, K: Hash + Eq> GraphBuilder<Id, K> {
         GraphBuilder {
             ids: Vec::new(),
             weights: Vec::new(),
-            keys: HashMap::new(),
+            keys: HashMap::default(),
             pred_offsets: vec![0],
             preds: Vec::new(),
             scratch: Vec::new(),
