@@ -394,11 +394,26 @@ fn run_parallel(
                 let seen = signal.events.load(Ordering::Acquire);
                 drop(guard);
                 let mut spins = 0u32;
-                while signal.events.load(Ordering::Acquire) == seen && spins < 20_000 {
-                    std::hint::spin_loop();
-                    spins += 1;
-                }
-                guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
+                guard = loop {
+                    while signal.events.load(Ordering::Acquire) == seen && spins < 20_000 {
+                        std::hint::spin_loop();
+                        spins += 1;
+                    }
+                    // The worker that signalled usually still holds the lock and takes
+                    // the work itself (a chain stays on one core): only try the lock, so
+                    // its unlock never has to wake a blocked waiter.
+                    if spins >= 20_000 {
+                        break schedule.lock().unwrap_or_else(|e| e.into_inner());
+                    }
+                    match schedule.try_lock() {
+                        Ok(guard) => break guard,
+                        Err(std::sync::TryLockError::Poisoned(e)) => break e.into_inner(),
+                        Err(std::sync::TryLockError::WouldBlock) => {
+                            spins += 64;
+                            std::hint::spin_loop();
+                        }
+                    }
+                };
                 if signal.events.load(Ordering::Acquire) == seen
                     && guard.ready.is_empty()
                     && guard.committed < n
