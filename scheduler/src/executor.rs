@@ -469,7 +469,7 @@ fn run_parallel(
     };
     std::thread::scope(|scope| {
         for _ in 1..options.threads {
-            scope.spawn(&worker);
+            scope.spawn(worker);
         }
         worker();
     });
