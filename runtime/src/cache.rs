@@ -45,6 +45,8 @@ impl CompiledContract {
 pub(crate) enum CompileError {
     /// The module broke a rule: deterministic, becomes `InvalidModule`.
     Invalid(ValidationError),
+    /// wasmtime's validation rejected it: deterministic, becomes `InvalidModule`.
+    Rejected(String),
     /// wasmtime refused a validated module.
     Engine(String),
     /// The artifact cache could not be written or read.
@@ -98,8 +100,12 @@ impl DiskCache {
         ))
     }
 
-    fn mac(&self, artifact: &[u8]) -> HmacSha256 {
+    /// The MAC binds the artifact to its code hash and engine fingerprint, so a file
+    /// renamed to another code hash fails too.
+    fn mac(&self, code_hash: &Hash, artifact: &[u8]) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.mac_key).expect("HMAC takes any key size");
+        mac.update(self.fingerprint.as_bytes());
+        mac.update(code_hash);
         mac.update(artifact);
         mac
     }
@@ -111,14 +117,14 @@ impl DiskCache {
             return None;
         }
         let (tag, artifact) = bytes.split_at(MAC_LEN);
-        self.mac(artifact).verify_slice(tag).ok()?;
+        self.mac(code_hash, artifact).verify_slice(tag).ok()?;
         // SAFETY: the HMAC proves this node's own `precompile_module` produced the bytes
         // for an engine with the same fingerprint (part of the file name).
         unsafe { Module::deserialize(engine, artifact) }.ok()
     }
 
     fn store(&self, code_hash: &Hash, artifact: &[u8]) -> Result<(), CompileError> {
-        let tag = self.mac(artifact).finalize().into_bytes();
+        let tag = self.mac(code_hash, artifact).finalize().into_bytes();
         let mut bytes = Vec::with_capacity(MAC_LEN + artifact.len());
         bytes.extend_from_slice(&tag);
         bytes.extend_from_slice(artifact);
@@ -129,7 +135,10 @@ impl DiskCache {
 /// Writes through a temporary file and a rename, so a crash never leaves half a file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CompileError> {
     let io = |e| CompileError::Io(path.to_path_buf(), e);
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // Unique per write: threads of one process may cache the same code at once.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let unique = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{unique}", std::process::id()));
     let mut file = fs::File::create(&tmp).map_err(io)?;
     file.write_all(bytes).map_err(io)?;
     file.sync_all().map_err(io)?;
@@ -180,6 +189,10 @@ impl CodeCache {
             return Ok(compiled);
         }
         let info = check_wasm(code, limits).map_err(CompileError::Invalid)?;
+        // wasmtime's own validation is a pure function of the bytes (for a pinned
+        // wasmtime): a rejection there is the module's fault. Anything failing after it
+        // (code memory, mmap limits) is the host's.
+        Module::validate(engine, code).map_err(|e| CompileError::Rejected(e.to_string()))?;
         let engine_err = |e: wasmtime::Error| CompileError::Engine(e.to_string());
         let module = match &self.disk {
             None => Module::from_binary(engine, code).map_err(engine_err)?,
@@ -187,7 +200,8 @@ impl CodeCache {
                 Some(module) => module,
                 None => {
                     let artifact = engine.precompile_module(code).map_err(engine_err)?;
-                    disk.store(code_hash, &artifact)?;
+                    // A failed write only costs a recompile later: not worth failing for.
+                    let _ = disk.store(code_hash, &artifact);
                     // SAFETY: `artifact` was produced just now by this engine.
                     unsafe { Module::deserialize(engine, &artifact) }.map_err(engine_err)?
                 }

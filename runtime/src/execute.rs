@@ -360,9 +360,10 @@ impl Shard {
         let code_hash = system::sha256(code);
         match self.compile(&code_hash, code) {
             Ok(_) => {}
-            // Validation and wasmtime's own checks are deterministic for a pinned
-            // wasmtime: both make the code invalid on every node.
-            Err(CompileError::Invalid(_) | CompileError::Engine(_)) => {
+            // Our validation and wasmtime's are deterministic for a pinned wasmtime: both
+            // make the code invalid on every node. A compile failure after validation is
+            // the host's (code memory, mmap limits) and fails the block instead.
+            Err(CompileError::Invalid(_) | CompileError::Rejected(_)) => {
                 return Ok((failed(Status::InvalidModule, cost), WriteSet::new()));
             }
             Err(e) => return Err(compile_fault(&code_hash, e)),
@@ -695,7 +696,7 @@ fn compile_fault(code_hash: &Hash, error: CompileError) -> RuntimeError {
             code_hash: hex::encode(code_hash),
             reason: e.to_string(),
         },
-        CompileError::Engine(reason) => RuntimeError::Compile {
+        CompileError::Engine(reason) | CompileError::Rejected(reason) => RuntimeError::Compile {
             code_hash: hex::encode(code_hash),
             reason,
         },

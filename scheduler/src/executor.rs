@@ -428,16 +428,33 @@ fn run_parallel(
             drop(guard);
             match work {
                 Work::Verify(i) => {
-                    let result = executor.verify(&block[i]);
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        check_signature(executor, &block[i], options)
+                    }));
                     guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
+                    let Ok(result) = result else {
+                        let panicked = format!("verifying transaction {i} panicked");
+                        guard.fault.get_or_insert(RuntimeError::Execution(panicked));
+                        signal.events.fetch_add(1, Ordering::Release);
+                        signal.sleep.notify_all();
+                        continue;
+                    };
                     guard.verified[i] = Some(result);
                     guard.release(i, &priorities, &signal);
                 }
                 Work::Execute(j, verified) => {
-                    let result = match verified {
-                        Ok(verified) => executor.execute(&view, env, &verified),
-                        Err(status) => Ok(rejected(status)),
-                    };
+                    // A panic (in the runtime or a state backend) must fail the block, not
+                    // leave the other workers waiting for a commit that never comes.
+                    let result =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match verified {
+                            Ok(verified) => executor.execute(&view, env, &verified),
+                            Err(status) => Ok(rejected(status)),
+                        }))
+                        .unwrap_or_else(|_| {
+                            Err(RuntimeError::Execution(format!(
+                                "executing transaction {j} panicked"
+                            )))
+                        });
                     let outcome = match result {
                         Ok(outcome) => outcome,
                         Err(fault) => {

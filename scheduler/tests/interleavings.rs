@@ -122,6 +122,7 @@ impl TransactionExecutor for Recorder<'_> {
         if method == "meet" {
             self.meet.wait();
         }
+        assert_ne!(method, "boom", "the executor panics on purpose");
         let mut writes = WriteSet::new();
         for key in &tx.signed.tx.access_list.writes {
             // Each writer sees its predecessor's value: a chain accumulates indices.
@@ -210,5 +211,29 @@ fn dependents_never_start_before_their_predecessors_commit() {
             Some(Some(&[1u8, 4][..]))
         );
         assert_eq!(executor.log.lock().unwrap().len(), 2 * block.len());
+    }
+}
+
+#[test]
+fn a_panicking_transaction_fails_the_block_instead_of_hanging_it() {
+    let block = vec![
+        tx(1, &["a"], "plain"),
+        tx(2, &["b"], "boom"),
+        tx(3, &["a"], "plain"),
+        tx(4, &["c"], "plain"),
+    ];
+    for threads in [2, 4] {
+        let executor = recorder(&block, 1);
+        let result = execute_block(
+            &executor,
+            &InMemoryState::new(),
+            &ENV,
+            &block,
+            &BlockOptions::with_threads(threads),
+        );
+        assert!(
+            matches!(result, Err(RuntimeError::Execution(ref m)) if m.contains("panicked")),
+            "{result:?}"
+        );
     }
 }
