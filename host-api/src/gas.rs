@@ -24,7 +24,7 @@ const fn cost(base: u64, per_byte: u64) -> HostCost {
     HostCost { base, per_byte }
 }
 
-/// Key bytes + value bytes (the value's bytes are charged once its length is known).
+/// Key bytes + value bytes (the value's bytes are charged only when copied).
 pub const STORAGE_READ: HostCost = cost(1_500, 5);
 /// Key bytes.
 pub const STORAGE_HAS: HostCost = cost(1_200, 5);
@@ -66,6 +66,8 @@ pub const TX_BASE: u64 = 125_000;
 pub const TX_PER_BYTE: u64 = 10;
 /// Per entry of the declared access list (reads + writes).
 pub const TX_PER_DECLARED_KEY: u64 = 500;
+/// Per byte of the called contract's declared values, loaded before the call runs.
+pub const DECLARED_VALUE_PER_BYTE: u64 = 1;
 /// Creating a fresh instance for a call, before its memory is counted.
 pub const INSTANTIATE_BASE: u64 = 3_000;
 /// Per 64 KiB page of a module's initial memory, charged before instantiating.

@@ -31,8 +31,10 @@ pub(crate) fn build_engine(limits: &Limits, pool_slots: u32) -> wasmtime::Result
     // One 32-bit memory per contract: memory64 and multi-memory are off.
     config.wasm_memory64(false);
     config.wasm_multi_memory(false);
-    // A fixed wasm stack: overflow traps at the same depth on every node, whatever the
-    // host thread's native stack.
+    // A fixed wasm stack, independent of the host thread's native stack. The overflow
+    // depth still depends on Cranelift's frame sizes (target, CPU features): identical
+    // only across one build and CPU family until stack metering is injected at
+    // validation (see ABI.md, 5.2).
     config.max_wasm_stack(limits.max_wasm_stack_bytes);
     // Traps carry no backtrace: nothing host-specific is captured, and traps are cheaper.
     // (Compilation runs on the calling thread: wasmtime's `parallel-compilation` is off.)

@@ -487,31 +487,39 @@ impl Shard {
     }
 
     /// Fetches the declared keys, sorted, with their current values.
+    /// Only the called contract's keys are fetched: a contract reaches no other namespace,
+    /// so loading other declared values would be work nobody pays for. Returns the slots
+    /// and the value bytes loaded.
     fn fetch_slots(
         &self,
         state: &dyn StateView,
         verified: &VerifiedTransaction<'_>,
-    ) -> Result<Slots, RuntimeError> {
+        contract: &Address,
+    ) -> Result<(Slots, u64), RuntimeError> {
         let access = &verified.signed.tx.access_list;
         let mut declared: Vec<(&Key, bool)> = access
             .writes
             .iter()
             .map(|k| (k, true))
             .chain(access.reads.iter().map(|k| (k, false)))
+            .filter(|(k, _)| k.contract == *contract)
             .collect();
         // Writable first among equal keys, so dedup keeps the writable one.
         declared.sort_unstable_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
         declared.dedup_by(|later, earlier| later.0 == earlier.0);
         let mut slots = Vec::with_capacity(declared.len());
+        let mut loaded = 0u64;
         for (key, writable) in declared {
+            let original = state.get(key)?;
+            loaded += original.as_ref().map_or(0, |v| v.len() as u64);
             slots.push(Slot {
                 key: key.clone(),
-                original: state.get(key)?,
+                original,
                 written: None,
                 writable,
             });
         }
-        Ok(Slots(slots))
+        Ok((Slots(slots), loaded))
     }
 
     /// Runs one method in a fresh instance with `gas` available.
@@ -527,7 +535,7 @@ impl Shard {
         input: Vec<u8>,
         gas: u64,
     ) -> Result<CallResult, RuntimeError> {
-        let slots = self.fetch_slots(state, verified)?;
+        let (slots, loaded_bytes) = self.fetch_slots(state, verified, &contract)?;
         let out_of_gas = |slots| CallResult {
             status: Status::OutOfGas,
             gas_left: 0,
@@ -535,15 +543,18 @@ impl Shard {
             events: Vec::new(),
             slots,
         };
+        // Instantiation and the declared values loaded for the call, before any guest code.
         let instantiate_cost = gas::INSTANTIATE_BASE
-            .saturating_add(gas::INSTANTIATE_PER_PAGE * compiled.initial_pages as u64);
+            .saturating_add(gas::INSTANTIATE_PER_PAGE * compiled.initial_pages as u64)
+            .saturating_add(gas::DECLARED_VALUE_PER_BYTE.saturating_mul(loaded_bytes));
         if instantiate_cost > gas {
             return Ok(out_of_gas(slots));
         }
         let host = HostState::new(slots, contract, verified.sender, *env, input, &self.limits);
         let mut store = Store::new(&self.engine, host);
         store.limiter(|host| &mut host.limiter);
-        // Fuel is set before instantiating: instantiation may run guest code.
+        // Fuel is set before instantiating, so no future wasmtime change to instantiation
+        // (start sections are rejected today) could run guest code unmetered.
         let fuel = gas - instantiate_cost;
         store.set_fuel(fuel).map_err(execution_fault)?;
         let instance = match compiled.pre.instantiate(&mut store) {

@@ -17,7 +17,7 @@ pub(crate) enum Exit {
     OutOfGas,
     UndeclaredRead,
     UndeclaredWrite,
-    /// A pointer or length outside the contract's memory, or a host call during start.
+    /// A pointer or length outside the contract's memory.
     Trap,
     LimitExceeded,
     Revert {

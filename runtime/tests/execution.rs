@@ -462,3 +462,25 @@ fn precompiled_artifacts_are_reused_and_tampering_is_ignored() {
     );
     assert_ne!(std::fs::read(&artifacts[0]).unwrap(), bytes, "rewritten");
 }
+
+#[test]
+fn declared_values_are_priced_per_byte_and_only_the_callees_are_loaded() {
+    let mut h = Harness::new();
+    let c = h.deploy_wat("probe.wat");
+    let other = Address([9; 32]);
+    let has_a = |h: &mut Harness, access| h.call(c, "has_a", access).receipt.gas_used;
+
+    h.state.insert(Key::new(c, *b"a"), vec![7; 1]);
+    let small = has_a(&mut h, keys(c, &["a"], &[]));
+    h.state.insert(Key::new(c, *b"a"), vec![7; 1_001]);
+    let large = has_a(&mut h, keys(c, &["a"], &[]));
+    assert_eq!(large - small, 1_000 * gas::DECLARED_VALUE_PER_BYTE);
+
+    // Another contract's declared key is out of reach: not loaded, not charged per byte.
+    let mut with_foreign = keys(c, &["a"], &[]);
+    with_foreign.reads.push(Key::new(other, *b"z"));
+    let foreign_absent = has_a(&mut h, with_foreign.clone());
+    h.state.insert(Key::new(other, *b"z"), vec![1; 50_000]);
+    let foreign_large = has_a(&mut h, with_foreign);
+    assert_eq!(foreign_absent, foreign_large);
+}
