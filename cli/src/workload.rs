@@ -2,9 +2,7 @@
 //! accounts, disjoint (conflict-free) pairs, a single hot key, and a mix.
 
 use anyhow::{Context, ensure};
-use keyway_host_api::{
-    AccessList, Address, BlockEnv, Key, SignedTransaction, Status, Transaction, TxKind, system,
-};
+use keyway_host_api::{Address, BlockEnv, Key, SignedTransaction, Status, Transaction};
 use keyway_runtime::{InMemoryState, Keypair, Runtime, RuntimeConfig};
 use keyway_token::{client, keys};
 
@@ -96,22 +94,7 @@ impl Workload {
         let runtime = Runtime::new(RuntimeConfig::default()).context("starting the runtime")?;
         let mut state = InMemoryState::new();
         let creator = Keypair::from_seed(b"workload-creator");
-        let token = system::contract_address(&creator.address(), 1);
-        let setup = [
-            (
-                TxKind::Deploy {
-                    code: TOKEN_WASM.to_vec(),
-                },
-                AccessList::default(),
-            ),
-            (
-                TxKind::Instantiate {
-                    code_hash: system::sha256(TOKEN_WASM),
-                    args: client::init_args(0),
-                },
-                client::init_access(token, creator.address()),
-            ),
-        ];
+        let (token, setup) = client::create(TOKEN_WASM, creator.address(), 0, 0);
         for (nonce, (kind, access_list)) in setup.into_iter().enumerate() {
             let tx = Transaction {
                 chain_id: ENV.chain_id,

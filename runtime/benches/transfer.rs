@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use keyway_host_api::{AccessList, Address, BlockEnv, Status, Transaction, TxKind, system};
+use keyway_host_api::{Address, BlockEnv, Status, Transaction};
 use keyway_runtime::{InMemoryState, Keypair, Runtime, RuntimeConfig, crypto};
 use keyway_token::client;
 
@@ -23,11 +23,12 @@ const ENV: BlockEnv = BlockEnv {
 /// A state with the token deployed and `alice` holding the supply.
 fn token_state(runtime: &Runtime, alice: &Keypair) -> (InMemoryState, Address) {
     let mut state = InMemoryState::new();
-    let mut submit = |nonce, kind, access_list| {
+    let (token, setup) = client::create(TOKEN_WASM, alice.address(), 0, 1_000_000_000);
+    for (nonce, (kind, access_list)) in setup.into_iter().enumerate() {
         let tx = Transaction {
             chain_id: ENV.chain_id,
             sender: alice.public_key(),
-            nonce,
+            nonce: nonce as u64,
             kind,
             access_list,
             gas_limit: 50_000_000,
@@ -35,16 +36,7 @@ fn token_state(runtime: &Runtime, alice: &Keypair) -> (InMemoryState, Address) {
         let outcome = runtime.execute(&state, &ENV, &alice.sign(tx)).unwrap();
         assert_eq!(outcome.receipt.status, Status::Success);
         state.apply(&outcome.writes);
-        outcome.receipt.return_data
-    };
-    let code = TOKEN_WASM.to_vec();
-    let code_hash = submit(0, TxKind::Deploy { code }, AccessList::default());
-    let token = system::contract_address(&alice.address(), 1);
-    let kind = TxKind::Instantiate {
-        code_hash: code_hash.try_into().unwrap(),
-        args: client::init_args(1_000_000_000),
-    };
-    submit(1, kind, client::init_access(token, alice.address()));
+    }
     (state, token)
 }
 

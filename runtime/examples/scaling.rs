@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use keyway_host_api::{AccessList, BlockEnv, Status, Transaction, TxKind, system};
+use keyway_host_api::{BlockEnv, Status, Transaction, system};
 use keyway_runtime::{InMemoryState, Keypair, Runtime, RuntimeConfig, crypto};
 use keyway_token::client;
 
@@ -30,34 +30,14 @@ fn main() {
             gas_limit: 50_000_000,
         })
     };
-    for (nonce, (kind, access)) in [
-        (
-            TxKind::Deploy {
-                code: TOKEN_WASM.to_vec(),
-            },
-            AccessList::default(),
-        ),
-        (
-            TxKind::Instantiate {
-                code_hash: system::sha256(TOKEN_WASM),
-                args: client::init_args(1 << 60),
-            },
-            client::init_access(
-                system::contract_address(&alice.address(), 1),
-                alice.address(),
-            ),
-        ),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    let (token, setup) = client::create(TOKEN_WASM, alice.address(), 0, 1 << 60);
+    for (nonce, (kind, access)) in setup.into_iter().enumerate() {
         let outcome = runtime
             .execute(&state, &ENV, &sign(nonce as u64, kind, access))
             .unwrap();
         assert_eq!(outcome.receipt.status, Status::Success);
         state.apply(&outcome.writes);
     }
-    let token = system::contract_address(&alice.address(), 1);
     // A realistically large state: lookups cost what they would on a node.
     let accounts: usize = std::env::var("ACCOUNTS")
         .ok()

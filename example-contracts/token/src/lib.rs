@@ -280,6 +280,33 @@ pub mod client {
         list
     }
 
+    /// The two transactions that create a token: deploy `code`, then instantiate it with
+    /// `supply` for `creator`, whose next nonce is `nonce`. Returns the token's address
+    /// with them (sign them with nonces `nonce` and `nonce + 1`).
+    pub fn create(
+        code: &[u8],
+        creator: Address,
+        nonce: u64,
+        supply: u128,
+    ) -> (Address, [(TxKind, AccessList); 2]) {
+        use keyway_sdk::host_api::system;
+        let token = system::contract_address(&creator, nonce + 1);
+        let deploy = TxKind::Deploy {
+            code: code.to_vec(),
+        };
+        let instantiate = TxKind::Instantiate {
+            code_hash: system::sha256(code),
+            args: init_args(supply),
+        };
+        (
+            token,
+            [
+                (deploy, AccessList::default()),
+                (instantiate, init_access(token, creator)),
+            ],
+        )
+    }
+
     /// `init`'s arguments (for `TxKind::Instantiate`).
     pub fn init_args(supply: u128) -> Vec<u8> {
         encode(supply)
