@@ -108,6 +108,17 @@ struct Shard {
     cache: CodeCache,
 }
 
+impl TxOutcome {
+    /// A transaction rejected before execution (bad signature, nonce or chain): no gas,
+    /// no writes, the nonce stays.
+    pub fn rejected(status: Status) -> Self {
+        TxOutcome {
+            receipt: failed(status, 0),
+            writes: WriteSet::new(),
+        }
+    }
+}
+
 /// Executes transactions. Share it between threads (`&Runtime` is `Sync`).
 ///
 /// It holds one engine shard per core: threads that instantiate on one shared engine
@@ -233,7 +244,7 @@ impl Runtime {
     ) -> Result<TxOutcome, RuntimeError> {
         match crypto::verify(tx) {
             Ok(verified) => self.execute_verified(state, env, &verified),
-            Err(status) => Ok(rejected(status)),
+            Err(status) => Ok(TxOutcome::rejected(status)),
         }
     }
 
@@ -275,9 +286,8 @@ impl Shard {
         })
     }
 
-    /// Executes a transaction whose signature was already verified (e.g. in parallel by a
-    /// scheduler). Contract failures are receipts; `Err` is a host fault.
-    pub fn execute_verified(
+    /// [`Runtime::execute_verified`] on this shard.
+    fn execute_verified(
         &self,
         state: &dyn StateView,
         env: &BlockEnv,
@@ -285,7 +295,7 @@ impl Shard {
     ) -> Result<TxOutcome, RuntimeError> {
         let tx = &verified.signed.tx;
         if tx.chain_id != env.chain_id {
-            return Ok(rejected(Status::WrongChainId));
+            return Ok(TxOutcome::rejected(Status::WrongChainId));
         }
         let nonce_key = system::nonce_key(&verified.sender);
         let nonce = match state.get(&nonce_key)? {
@@ -296,7 +306,7 @@ impl Shard {
             })?,
         };
         if tx.nonce != nonce {
-            return Ok(rejected(Status::BadNonce));
+            return Ok(TxOutcome::rejected(Status::BadNonce));
         }
 
         // From here on the transaction is included: its nonce advances whatever happens.
@@ -685,14 +695,6 @@ fn failed(status: Status, gas_used: u64) -> Receipt {
         gas_used,
         events: Vec::new(),
         return_data: Vec::new(),
-    }
-}
-
-/// A transaction rejected before execution: no gas, no writes, the nonce stays.
-fn rejected(status: Status) -> TxOutcome {
-    TxOutcome {
-        receipt: failed(status, 0),
-        writes: WriteSet::new(),
     }
 }
 

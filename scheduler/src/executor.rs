@@ -196,7 +196,7 @@ fn run_sequential(
     for signed in block {
         let outcome = match check_signature(executor, signed, options) {
             Ok(verified) => executor.execute(&view, env, &verified)?,
-            Err(status) => rejected(status),
+            Err(status) => TxOutcome::rejected(status),
         };
         committed.insert(&outcome.writes);
         outcomes.push(outcome);
@@ -213,18 +213,6 @@ fn check_signature<'b>(
         Ok(keyway_runtime::crypto::already_verified(signed))
     } else {
         executor.verify(signed)
-    }
-}
-
-fn rejected(status: Status) -> TxOutcome {
-    TxOutcome {
-        receipt: Receipt {
-            status,
-            gas_used: 0,
-            events: Vec::new(),
-            return_data: Vec::new(),
-        },
-        writes: WriteSet::new(),
     }
 }
 
@@ -448,7 +436,7 @@ fn run_parallel(
                     let result =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match verified {
                             Ok(verified) => executor.execute(&view, env, &verified),
-                            Err(status) => Ok(rejected(status)),
+                            Err(status) => Ok(TxOutcome::rejected(status)),
                         }))
                         .unwrap_or_else(|_| {
                             Err(RuntimeError::Execution(format!(

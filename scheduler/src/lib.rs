@@ -4,7 +4,8 @@
 //! [`ConflictGraph`] (pure: it knows nothing of Wasm or threads). [`execute_block`] runs a
 //! block on N worker threads over that graph, each transaction in a fresh instance, and
 //! returns receipts and a state diff identical to sequential execution in block order. It
-//! reaches the runtime only through [`TransactionExecutor`].
+//! executes through [`TransactionExecutor`] and otherwise uses only the runtime's state
+//! types (`StateView`, `WriteSet`, `TxOutcome`).
 #![warn(missing_docs)]
 
 mod executor;
