@@ -6,6 +6,7 @@
 //! `ABI.md` documents every function in prose.
 
 use crate::gas::{self, HostCost};
+use crate::types::Status;
 
 /// The Wasm import module every host function lives in.
 pub const IMPORT_MODULE: &str = "keyway";
@@ -15,6 +16,38 @@ pub const MEMORY_EXPORT: &str = "memory";
 
 /// The method the runtime calls, if the contract exports it, when a contract is instantiated.
 pub const INIT_METHOD: &str = "init";
+
+/// Flag for [`call`](HOST_FUNCTIONS): when the callee fails, the calling contract's call
+/// ends at once with the callee's status and return data, as if it had failed itself.
+pub const CALL_PROPAGATE_FAILURE: u32 = 1;
+
+/// Every flag bit `call` understands; any other bit set ends the caller with `Trap`.
+pub const CALL_FLAGS: u32 = CALL_PROPAGATE_FAILURE;
+
+/// As the `gas` argument of `call`: forward all the gas the caller has left.
+pub const CALL_ALL_GAS: u64 = u64::MAX;
+
+/// Packs a callee's status into `call`'s result: the status code in the low byte and, for
+/// `Reverted`, the contract's code in the high 32 bits.
+pub const fn encode_call_result(status: Status) -> u64 {
+    let code = match status {
+        Status::Reverted { code } => code,
+        _ => 0,
+    };
+    ((code as u64) << 32) | status.code() as u64
+}
+
+/// Unpacks `call`'s result; `None` for a value no host returns.
+pub const fn decode_call_result(result: u64) -> Option<Status> {
+    if result & 0xffff_ff00 != 0 {
+        return None;
+    }
+    let contract_code = (result >> 32) as u32;
+    if contract_code != 0 && result & 0xff != 1 {
+        return None;
+    }
+    Status::from_code((result & 0xff) as u8, contract_code)
+}
 
 /// The core Wasm value types the ABI uses (pointers and lengths are `i32`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,4 +164,12 @@ host_functions! {
     fn abort(message_ptr: u32, message_len: u32) => ABORT;
     /// The gas still available to the call, after this function's own price.
     fn gas_remaining() -> u64 => GAS_REMAINING;
+    /// Calls `method` of the contract whose 32-byte address is at `contract_ptr` with
+    /// `args` as its input and at most `gas` of the caller's gas; returns the callee's
+    /// status packed by `encode_call_result` (0 is success). Its return data is then
+    /// available through `call_output`. `flags`: `CALL_PROPAGATE_FAILURE` or 0.
+    fn call(contract_ptr: u32, method_ptr: u32, method_len: u32, args_ptr: u32, args_len: u32, gas: u64, flags: u32) -> u64 => CALL;
+    /// Returns the length of the last `call`'s return data (the callee's return value,
+    /// revert data or abort message); copies it to `out_ptr` when it fits in `out_cap`.
+    fn call_output(out_ptr: u32, out_cap: u32) -> u32 => CALL_OUTPUT;
 }

@@ -58,6 +58,11 @@ pub const REVERT: HostCost = cost(200, 1);
 pub const ABORT: HostCost = cost(200, 1);
 /// No bytes.
 pub const GAS_REMAINING: HostCost = cost(100, 0);
+/// Method name bytes + argument bytes. Covers the callee's store and frame; the callee's
+/// instance (`INSTANTIATE_BASE` + pages) and declared values are charged to its allowance.
+pub const CALL: HostCost = cost(5_000, 1);
+/// Bytes copied.
+pub const CALL_OUTPUT: HostCost = cost(200, 1);
 
 /// Charged to every transaction before anything runs: signature verification (~112 µs),
 /// nonce update and receipt.

@@ -127,6 +127,18 @@ impl AccessList {
         self.reads.retain(|k| writes.binary_search(k).is_err());
     }
 
+    /// The distinct contracts with a declared key, in ascending order.
+    pub fn namespaces(&self) -> Vec<Address> {
+        let mut contracts: Vec<Address> = Vec::new();
+        for key in self.reads.iter().chain(&self.writes) {
+            // Lists usually name one or two contracts: a scan beats sorting every key.
+            if let Err(at) = contracts.binary_search(&key.contract) {
+                contracts.insert(at, key.contract);
+            }
+        }
+        contracts
+    }
+
     /// True when `(contract, bytes)` may be read.
     pub fn allows_read(&self, contract: &Address, bytes: &[u8]) -> bool {
         contains(&self.reads, contract, bytes) || contains(&self.writes, contract, bytes)
@@ -213,20 +225,33 @@ impl Transaction {
 
     /// Keys the runtime reads and writes on the transaction's behalf, beyond its access
     /// list. The scheduler adds them to the conflict graph.
+    ///
+    /// Besides the sender's nonce and the records the transaction itself names, the record
+    /// of every contract with a key in the access list is read: a cross-contract call into
+    /// such a contract needs it (ABI.md, "Cross-contract calls").
     pub fn implicit_access(&self) -> AccessList {
         use crate::system;
         let sender = self.sender_address();
         let mut writes = alloc::vec![system::nonce_key(&sender)];
         let mut reads = Vec::new();
+        let mut target = None;
         match &self.kind {
             TxKind::Deploy { code } => writes.push(system::code_key(&system::sha256(code))),
             TxKind::Instantiate { code_hash, .. } => {
                 reads.push(system::code_key(code_hash));
-                writes.push(system::contract_key(&system::contract_address(
-                    &sender, self.nonce,
-                )));
+                let created = system::contract_address(&sender, self.nonce);
+                writes.push(system::contract_key(&created));
+                target = Some(created);
             }
-            TxKind::Call { contract, .. } => reads.push(system::contract_key(contract)),
+            TxKind::Call { contract, .. } => {
+                reads.push(system::contract_key(contract));
+                target = Some(*contract);
+            }
+        }
+        for contract in self.access_list.namespaces() {
+            if Some(contract) != target && contract != Address::SYSTEM {
+                reads.push(system::contract_key(&contract));
+            }
         }
         AccessList { reads, writes }
     }
@@ -318,11 +343,16 @@ pub enum Status {
     /// A host limit (key, value, event, return-data or access-list size, gas limit) was
     /// exceeded.
     LimitExceeded,
+    /// A cross-contract call would re-enter a contract already on the call stack
+    /// (A → B → A); the callee did not run.
+    Reentrancy,
+    /// A cross-contract call would exceed the call-depth limit; the callee did not run.
+    CallDepthExceeded,
 }
 
 impl Status {
     /// Every status, in code order.
-    pub const ALL: [Status; 16] = [
+    pub const ALL: [Status; 18] = [
         Status::Success,
         Status::Reverted { code: 0 },
         Status::OutOfGas,
@@ -339,6 +369,8 @@ impl Status {
         Status::UnknownCode,
         Status::ContractExists,
         Status::LimitExceeded,
+        Status::Reentrancy,
+        Status::CallDepthExceeded,
     ];
 
     /// The stable numeric code.
@@ -360,6 +392,8 @@ impl Status {
             Status::UnknownCode => 13,
             Status::ContractExists => 14,
             Status::LimitExceeded => 15,
+            Status::Reentrancy => 16,
+            Status::CallDepthExceeded => 17,
         }
     }
 
@@ -384,6 +418,8 @@ impl Status {
             13 => Status::UnknownCode,
             14 => Status::ContractExists,
             15 => Status::LimitExceeded,
+            16 => Status::Reentrancy,
+            17 => Status::CallDepthExceeded,
             _ => return None,
         })
     }
@@ -407,6 +443,8 @@ impl Status {
             Status::UnknownCode => "unknown_code",
             Status::ContractExists => "contract_exists",
             Status::LimitExceeded => "limit_exceeded",
+            Status::Reentrancy => "reentrancy",
+            Status::CallDepthExceeded => "call_depth_exceeded",
         }
     }
 

@@ -6,14 +6,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use keyway_host_api::{
-    Address, BlockEnv, Event, Hash, INIT_METHOD, Key, Receipt, SignedTransaction, Status, TxKind,
-    gas, system,
+    AccessList, Address, BlockEnv, Hash, INIT_METHOD, Key, Receipt, Signature, SignedTransaction,
+    Status, Transaction, TxKind, gas, system,
 };
 use wasmtime::{Engine, Linker, ModuleExport, Store, Trap};
 
 use crate::cache::{CodeCache, CompileError, CompiledContract};
+use crate::calls::{ContextPtr, TxContext};
 use crate::crypto::{self, VerifiedTransaction};
-use crate::host::{Exit, ExitSignal, HostState, Slot, Slots, define_host_functions};
+use crate::host::{Exit, ExitSignal, HostState, TxState, define_host_functions};
 use crate::limits::Limits;
 use crate::state::{StateError, StateView, WriteSet};
 use crate::validate::{ModuleInfo, ValidationError, check_wasm};
@@ -27,9 +28,10 @@ pub struct RuntimeConfig {
     /// Directory for precompiled artifacts, keyed by code hash and engine fingerprint.
     /// Default `None`: compile in memory only.
     pub cache_dir: Option<PathBuf>,
-    /// Instance slots of each engine shard's pooling allocator. Freed slots return to the
-    /// pool 16 at a time, so this must exceed the threads sharing a shard by at least 16.
-    /// Default 64.
+    /// Instance slots of each engine shard's pooling allocator. A thread holds one slot
+    /// per frame of its deepest call chain (`limits.max_call_depth`), and freed slots return
+    /// to the pool 16 at a time, so this must be at least threads sharing a shard × depth +
+    /// 16. Default 64 (enough for 6 threads on one shard at depth 8).
     pub instance_slots: u32,
     /// Engine shards (each a wasmtime engine with its own pool and compiled code); one per
     /// executing thread avoids contention. Default: the machine's available parallelism.
@@ -101,7 +103,7 @@ pub struct TxOutcome {
 /// One deterministic wasmtime engine with its own pooling allocator, the linker with the
 /// host functions, and its compiled-code cache. Every shard is configured identically,
 /// so which one runs a transaction never changes its outcome.
-struct Shard {
+pub(crate) struct Shard {
     engine: Engine,
     linker: Linker<HostState>,
     limits: Limits,
@@ -256,17 +258,97 @@ impl Runtime {
         env: &BlockEnv,
         verified: &VerifiedTransaction<'_>,
     ) -> Result<TxOutcome, RuntimeError> {
-        self.with_shard(|shard| shard.execute_verified(state, env, verified))
+        self.with_shard(|shard| shard.execute_verified(state, env, verified, None))
+    }
+
+    /// Access-list discovery (like Ethereum's `eth_createAccessList`): runs `tx` on
+    /// `state` with declared-key enforcement off, records every key read and written,
+    /// across cross-contract calls too, and returns the smallest access list that covers
+    /// them, with the outcome of running `tx` declared with that list.
+    ///
+    /// The signature is not checked (`tx` is unsigned); chain id and nonce are. Keys only
+    /// read are listed in `reads`, keys written or removed in `writes`; a called contract
+    /// none of whose keys is touched is covered by a read of its record
+    /// ([`system::contract_key`]). A transaction whose path depends on its own gas (via
+    /// `gas_remaining`) could touch other keys once its list, and so its intrinsic gas,
+    /// changes; discovery then runs again with the union, up to three rounds.
+    pub fn simulate(
+        &self,
+        state: &dyn StateView,
+        env: &BlockEnv,
+        tx: &Transaction,
+    ) -> Result<Simulation, RuntimeError> {
+        let mut signed = SignedTransaction {
+            tx: tx.clone(),
+            signature: Signature([0; 64]),
+        };
+        let mut access_list = AccessList::default();
+        for round in 1..=3 {
+            let mut discovered = AccessList::default();
+            self.with_shard(|shard| {
+                let verified = crypto::already_verified(&signed);
+                shard.execute_verified(state, env, &verified, Some(&mut discovered))
+            })?;
+            union(&mut access_list, discovered);
+            signed.tx.access_list = access_list.clone();
+            let outcome = self.with_shard(|shard| {
+                let verified = crypto::already_verified(&signed);
+                shard.execute_verified(state, env, &verified, None)
+            })?;
+            let undeclared = matches!(
+                outcome.receipt.status,
+                Status::UndeclaredRead | Status::UndeclaredWrite
+            );
+            if !undeclared || round == 3 {
+                return Ok(Simulation {
+                    access_list,
+                    outcome,
+                    rounds: round,
+                });
+            }
+            // The next round discovers from the list the transaction will be declared with.
+        }
+        unreachable!("the last round returns")
     }
 }
 
-/// What a contract call produced.
-struct CallResult {
-    status: Status,
-    gas_left: u64,
-    return_data: Vec<u8>,
-    events: Vec<Event>,
-    slots: Slots,
+/// Adds `more`'s keys to `list`, keeping it normalized.
+fn union(list: &mut AccessList, more: AccessList) {
+    list.reads.extend(more.reads);
+    list.writes.extend(more.writes);
+    list.normalize();
+}
+
+/// What [`Runtime::simulate`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Simulation {
+    /// The smallest access list covering every key the transaction touched (normalized).
+    pub access_list: AccessList,
+    /// The outcome of the transaction declared with `access_list`, on the same state:
+    /// its receipt (with exact gas) and writes.
+    pub outcome: TxOutcome,
+    /// How many discovery rounds it took (more than one only when execution depends on
+    /// the gas left).
+    pub rounds: u32,
+}
+
+/// One call frame to run: the transaction's own call or a nested one.
+pub(crate) struct Frame<'c> {
+    pub compiled: &'c CompiledContract,
+    pub method: ModuleExport,
+    pub contract: Address,
+    /// The transaction's sender, or the calling contract.
+    pub sender: Address,
+    pub input: Vec<u8>,
+    pub gas: u64,
+}
+
+/// What a call frame produced (its writes and events stay in the [`TxState`]).
+pub(crate) struct CallResult {
+    pub status: Status,
+    pub gas_left: u64,
+    pub return_data: Vec<u8>,
 }
 
 impl Shard {
@@ -286,12 +368,14 @@ impl Shard {
         })
     }
 
-    /// [`Runtime::execute_verified`] on this shard.
+    /// [`Runtime::execute_verified`] on this shard; with `discovery`, declared keys are not
+    /// enforced and the keys touched are put there.
     fn execute_verified(
         &self,
         state: &dyn StateView,
         env: &BlockEnv,
         verified: &VerifiedTransaction<'_>,
+        discovery: Option<&mut AccessList>,
     ) -> Result<TxOutcome, RuntimeError> {
         let tx = &verified.signed.tx;
         if tx.chain_id != env.chain_id {
@@ -316,7 +400,8 @@ impl Shard {
             TxKind::Deploy { .. } => 0,
             TxKind::Instantiate { args, .. } | TxKind::Call { args, .. } => args.len(),
         };
-        let (mut receipt, mut writes) = if declared > self.limits.max_access_list_entries as u64
+        let (mut receipt, mut writes) = if (declared > self.limits.max_access_list_entries as u64
+            && discovery.is_none())
             || tx.gas_limit > self.limits.max_gas_per_tx
             || args_len > self.limits.max_io_bytes as usize
         {
@@ -328,16 +413,23 @@ impl Shard {
             (failed(Status::OutOfGas, tx.gas_limit), WriteSet::new())
         } else {
             let budget = tx.gas_limit - intrinsic;
+            let context = TxContext {
+                shard: self,
+                state,
+                env: *env,
+            };
             let (receipt, writes) = match &tx.kind {
                 TxKind::Deploy { code } => self.deploy(code, budget)?,
-                TxKind::Instantiate { code_hash, args } => {
-                    self.instantiate(state, env, verified, nonce, code_hash, args, budget)?
-                }
+                TxKind::Instantiate { code_hash, args } => self.instantiate(
+                    &context, verified, nonce, code_hash, args, budget, discovery,
+                )?,
                 TxKind::Call {
                     contract,
                     method,
                     args,
-                } => self.call(state, env, verified, contract, method, args, budget)?,
+                } => self.call(
+                    &context, verified, contract, method, args, budget, discovery,
+                )?,
             };
             let mut receipt = receipt;
             receipt.gas_used += intrinsic;
@@ -392,14 +484,15 @@ impl Shard {
     #[allow(clippy::too_many_arguments)]
     fn instantiate(
         &self,
-        state: &dyn StateView,
-        env: &BlockEnv,
+        context: &TxContext<'_>,
         verified: &VerifiedTransaction<'_>,
         nonce: u64,
         code_hash: &Hash,
         args: &[u8],
         budget: u64,
+        discovery: Option<&mut AccessList>,
     ) -> Result<(Receipt, WriteSet), RuntimeError> {
+        let state = context.state;
         let Some(code) = state.get(&system::code_key(code_hash))? else {
             return Ok((failed(Status::UnknownCode, 0), WriteSet::new()));
         };
@@ -413,18 +506,15 @@ impl Shard {
             .map_err(|e| compile_fault(code_hash, e))?;
         let (mut receipt, mut writes) = match compiled.init() {
             Some(init) => {
-                let init = *init;
-                let result = self.run(
-                    state,
-                    env,
-                    verified,
-                    &compiled,
-                    &init,
+                let frame = Frame {
+                    compiled: &compiled,
+                    method: *init,
                     contract,
-                    args.to_vec(),
-                    budget,
-                )?;
-                into_receipt(result, budget)
+                    sender: verified.sender,
+                    input: args.to_vec(),
+                    gas: budget,
+                };
+                self.run_top(context, verified, frame, budget, discovery)?
             }
             None => (
                 Receipt {
@@ -446,168 +536,224 @@ impl Shard {
     #[allow(clippy::too_many_arguments)]
     fn call(
         &self,
-        state: &dyn StateView,
-        env: &BlockEnv,
+        context: &TxContext<'_>,
         verified: &VerifiedTransaction<'_>,
         contract: &Address,
         method: &str,
         args: &[u8],
         budget: u64,
+        discovery: Option<&mut AccessList>,
     ) -> Result<(Receipt, WriteSet), RuntimeError> {
         let record_key = system::contract_key(contract);
-        let Some(record) = state.get(&record_key)? else {
+        let Some(record) = context.state.get(&record_key)? else {
             return Ok((failed(Status::UnknownContract, 0), WriteSet::new()));
         };
-        let code_hash: Hash =
-            record
-                .as_slice()
-                .try_into()
-                .map_err(|_| RuntimeError::CorruptState {
-                    key: record_key.clone(),
-                    what: "contract record is not a 32-byte code hash",
-                })?;
-        let compiled = match self.cache.get(&code_hash) {
-            Some(compiled) => compiled,
-            None => {
-                let code_key = system::code_key(&code_hash);
-                let code = state.get(&code_key)?.ok_or(RuntimeError::CorruptState {
-                    key: code_key,
-                    what: "a contract's code is missing",
-                })?;
-                self.compile(&code_hash, &code)
-                    .map_err(|e| compile_fault(&code_hash, e))?
-            }
-        };
+        let compiled = self.compiled(context.state, &record_key, &record)?;
         // `init` runs once, at instantiation; it is not a method callers can reach.
         let export = match compiled.method(method) {
             Some(export) if method != INIT_METHOD => *export,
             _ => return Ok((failed(Status::UnknownMethod, 0), WriteSet::new())),
         };
-        let result = self.run(
-            state,
-            env,
-            verified,
-            &compiled,
-            &export,
-            *contract,
-            args.to_vec(),
-            budget,
-        )?;
-        Ok(into_receipt(result, budget))
-    }
-
-    /// Fetches the declared keys, sorted, with their current values.
-    /// Only the called contract's keys are fetched: a contract reaches no other namespace,
-    /// so loading other declared values would be work nobody pays for. Returns the slots
-    /// and the value bytes loaded.
-    fn fetch_slots(
-        &self,
-        state: &dyn StateView,
-        verified: &VerifiedTransaction<'_>,
-        contract: &Address,
-    ) -> Result<(Slots, u64), RuntimeError> {
-        let access = &verified.signed.tx.access_list;
-        let mut declared: Vec<(&Key, bool)> = access
-            .writes
-            .iter()
-            .map(|k| (k, true))
-            .chain(access.reads.iter().map(|k| (k, false)))
-            .filter(|(k, _)| k.contract == *contract)
-            .collect();
-        // Writable first among equal keys, so dedup keeps the writable one.
-        declared.sort_unstable_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
-        declared.dedup_by(|later, earlier| later.0 == earlier.0);
-        let mut slots = Vec::with_capacity(declared.len());
-        let mut loaded = 0u64;
-        for (key, writable) in declared {
-            let original = state.get(key)?;
-            loaded += original.as_ref().map_or(0, |v| v.len() as u64);
-            slots.push(Slot {
-                key: key.clone(),
-                original,
-                written: None,
-                writable,
-            });
-        }
-        Ok((Slots(slots), loaded))
-    }
-
-    /// Runs one method in a fresh instance with `gas` available.
-    #[allow(clippy::too_many_arguments)]
-    fn run(
-        &self,
-        state: &dyn StateView,
-        env: &BlockEnv,
-        verified: &VerifiedTransaction<'_>,
-        compiled: &CompiledContract,
-        method: &ModuleExport,
-        contract: Address,
-        input: Vec<u8>,
-        gas: u64,
-    ) -> Result<CallResult, RuntimeError> {
-        let (slots, loaded_bytes) = self.fetch_slots(state, verified, &contract)?;
-        let out_of_gas = |slots| CallResult {
-            status: Status::OutOfGas,
-            gas_left: 0,
-            return_data: Vec::new(),
-            events: Vec::new(),
-            slots,
+        let frame = Frame {
+            compiled: &compiled,
+            method: export,
+            contract: *contract,
+            sender: verified.sender,
+            input: args.to_vec(),
+            gas: budget,
         };
+        self.run_top(context, verified, frame, budget, discovery)
+    }
+
+    /// The compiled code of the contract whose record (`record_key` → code hash) is
+    /// `record`, from this shard's cache or compiled from state.
+    pub(crate) fn compiled(
+        &self,
+        state: &dyn StateView,
+        record_key: &Key,
+        record: &[u8],
+    ) -> Result<Arc<CompiledContract>, RuntimeError> {
+        let code_hash: Hash = record.try_into().map_err(|_| RuntimeError::CorruptState {
+            key: record_key.clone(),
+            what: "contract record is not a 32-byte code hash",
+        })?;
+        if let Some(compiled) = self.cache.get(&code_hash) {
+            return Ok(compiled);
+        }
+        let code_key = system::code_key(&code_hash);
+        let code = state.get(&code_key)?.ok_or(RuntimeError::CorruptState {
+            key: code_key,
+            what: "a contract's code is missing",
+        })?;
+        self.compile(&code_hash, &code)
+            .map_err(|e| compile_fault(&code_hash, e))
+    }
+
+    /// Runs the transaction's own call: builds its [`TxState`] from the access list,
+    /// runs the frame, and turns the result into a receipt and writes. With `discovery`,
+    /// enforcement is off and the keys touched are reported there.
+    fn run_top(
+        &self,
+        context: &TxContext<'_>,
+        verified: &VerifiedTransaction<'_>,
+        frame: Frame<'_>,
+        budget: u64,
+        discovery: Option<&mut AccessList>,
+    ) -> Result<(Receipt, WriteSet), RuntimeError> {
+        let access = &verified.signed.tx.access_list;
+        let tx = TxState::new(access, discovery.is_some());
+        let (result, tx) = self.run_frame(context, tx, frame)?;
+        if let Some(found) = discovery {
+            *found = touched(&tx);
+        }
+        let mut writes = WriteSet::new();
+        for slot in tx.slots.0 {
+            if let Some(value) = slot.written {
+                writes.insert(slot.key, value);
+            }
+        }
+        let receipt = Receipt {
+            status: result.status,
+            gas_used: budget - result.gas_left.min(budget),
+            events: tx.events,
+            return_data: result.return_data,
+        };
+        Ok((receipt, writes))
+    }
+
+    /// Loads the values of `contract`'s declared keys not loaded yet (a contract's keys
+    /// are loaded when a call first enters it); returns the bytes loaded.
+    fn load_namespace(
+        &self,
+        state: &dyn StateView,
+        tx: &mut TxState,
+        contract: &Address,
+    ) -> Result<u64, RuntimeError> {
+        let mut loaded = 0u64;
+        let range = tx.slots.namespace(contract);
+        for slot in &mut tx.slots.0[range] {
+            if !slot.loaded {
+                slot.original = state.get(&slot.key)?;
+                slot.loaded = true;
+                loaded += slot.original.as_ref().map_or(0, |v| v.len() as u64);
+            }
+        }
+        Ok(loaded)
+    }
+
+    /// Runs one method in a fresh instance with `frame.gas` available, lending it the
+    /// transaction's state. A failed frame leaves no writes and no events behind.
+    pub(crate) fn run_frame(
+        &self,
+        context: &TxContext<'_>,
+        mut tx: TxState,
+        frame: Frame<'_>,
+    ) -> Result<(CallResult, TxState), RuntimeError> {
+        let loaded_bytes = self.load_namespace(context.state, &mut tx, &frame.contract)?;
         // Instantiation and the declared values loaded for the call, before any guest code.
         let instantiate_cost = gas::INSTANTIATE_BASE
-            .saturating_add(gas::INSTANTIATE_PER_PAGE * compiled.initial_pages as u64)
+            .saturating_add(gas::INSTANTIATE_PER_PAGE * frame.compiled.initial_pages as u64)
             .saturating_add(gas::DECLARED_VALUE_PER_BYTE.saturating_mul(loaded_bytes));
-        if instantiate_cost > gas {
-            return Ok(out_of_gas(slots));
+        if instantiate_cost > frame.gas {
+            let result = CallResult {
+                status: Status::OutOfGas,
+                gas_left: 0,
+                return_data: Vec::new(),
+            };
+            return Ok((result, tx));
         }
-        let host = HostState::new(slots, contract, verified.sender, *env, input, &self.limits);
+        tx.stack.push(frame.contract);
+        let marks = Marks {
+            events: tx.events.len(),
+            journal: tx.journal.len(),
+        };
+        let host = HostState::new(
+            tx,
+            frame.contract,
+            frame.sender,
+            context.env,
+            frame.input,
+            &self.limits,
+            Some(ContextPtr::new(context)),
+        );
         let mut store = Store::new(&self.engine, host);
         store.limiter(|host| &mut host.limiter);
         // Fuel is set before instantiating, so no future wasmtime change to instantiation
         // (start sections are rejected today) could run guest code unmetered.
-        let fuel = gas - instantiate_cost;
+        let fuel = frame.gas - instantiate_cost;
         store.set_fuel(fuel).map_err(execution_fault)?;
-        let instance = match compiled.pre.instantiate(&mut store) {
-            Ok(instance) => instance,
-            Err(error) => {
-                let status = classify(&mut store, error)?;
-                return Ok(finish(store, status));
-            }
-        };
-        let limiter = &mut store.data_mut().limiter;
-        limiter.instantiated = true;
-        limiter.fuel_bound = fuel;
-        let memory = instance
-            .get_module_export(&mut store, &compiled.memory)
-            .and_then(|e| e.into_memory())
-            .ok_or_else(|| RuntimeError::Execution("validated memory export missing".into()))?;
-        store.data_mut().memory = Some(memory);
-        let func = instance
-            .get_module_export(&mut store, method)
-            .and_then(|e| e.into_func())
-            .ok_or_else(|| RuntimeError::Execution("validated method export missing".into()))?
-            .typed::<(), ()>(&store)
-            .map_err(execution_fault)?;
-        let status = match func.call(&mut store, ()) {
-            // Memory growth not yet charged by a host call must still be affordable.
-            Ok(()) => {
-                let pending = store.data().limiter.pending_gas;
-                if pending > store.get_fuel().map_err(execution_fault)? {
-                    Status::OutOfGas
-                } else {
-                    Status::Success
+        let status = match frame.compiled.pre.instantiate(&mut store) {
+            Ok(instance) => {
+                let limiter = &mut store.data_mut().limiter;
+                limiter.instantiated = true;
+                limiter.fuel_bound = fuel;
+                let memory = instance
+                    .get_module_export(&mut store, &frame.compiled.memory)
+                    .and_then(|e| e.into_memory())
+                    .ok_or_else(|| {
+                        RuntimeError::Execution("validated memory export missing".into())
+                    })?;
+                store.data_mut().memory = Some(memory);
+                let func = instance
+                    .get_module_export(&mut store, &frame.method)
+                    .and_then(|e| e.into_func())
+                    .ok_or_else(|| {
+                        RuntimeError::Execution("validated method export missing".into())
+                    })?
+                    .typed::<(), ()>(&store)
+                    .map_err(execution_fault)?;
+                match func.call(&mut store, ()) {
+                    // Memory growth not yet charged by a host call must still be affordable.
+                    Ok(()) => {
+                        let pending = store.data().limiter.pending_gas;
+                        if pending > store.get_fuel().map_err(execution_fault)? {
+                            Status::OutOfGas
+                        } else {
+                            Status::Success
+                        }
+                    }
+                    Err(error) => classify(&mut store, error)?,
                 }
             }
             Err(error) => classify(&mut store, error)?,
         };
-        Ok(finish(store, status))
+        Ok(finish(store, status, marks))
     }
+}
+
+/// Where a frame's events and journal started: a failed frame is cut back to them.
+struct Marks {
+    events: usize,
+    journal: usize,
+}
+
+/// The smallest access list covering what a discovery run touched.
+fn touched(tx: &TxState) -> AccessList {
+    let mut list = AccessList::default();
+    for slot in &tx.slots.0 {
+        if slot.write_seen {
+            list.writes.push(slot.key.clone());
+        } else if slot.read_seen {
+            list.reads.push(slot.key.clone());
+        }
+    }
+    let namespaces = list.namespaces();
+    for callee in &tx.callees {
+        if namespaces.binary_search(callee).is_err() {
+            list.reads.push(system::contract_key(callee));
+        }
+    }
+    list.normalize();
+    list
 }
 
 /// Maps an error out of Wasm to a status, or to a host fault when it is not the
 /// contract's doing.
 fn classify(store: &mut Store<HostState>, error: wasmtime::Error) -> Result<Status, RuntimeError> {
     let host = store.data_mut();
+    if let Some(fault) = host.fault.take() {
+        return Err(fault);
+    }
     if let Some(exit) = host.exit.take() {
         let status = match exit {
             Exit::OutOfGas => Status::OutOfGas,
@@ -622,6 +768,10 @@ fn classify(store: &mut Store<HostState>, error: wasmtime::Error) -> Result<Stat
             Exit::Abort { message } => {
                 host.return_data = message;
                 Status::Aborted
+            }
+            Exit::Propagate { status, data } => {
+                host.return_data = data;
+                status
             }
         };
         return Ok(status);
@@ -639,8 +789,10 @@ fn classify(store: &mut Store<HostState>, error: wasmtime::Error) -> Result<Stat
     }
 }
 
-/// Turns the store into a call result; a failed call keeps no writes and no events.
-fn finish(mut store: Store<HostState>, status: Status) -> CallResult {
+/// Turns the store into a call result and hands the transaction's state back. A failed
+/// call keeps no writes and no events: the outermost drops all, a nested one is cut back
+/// to where it started.
+fn finish(mut store: Store<HostState>, status: Status, marks: Marks) -> (CallResult, TxState) {
     // Memory growth not yet charged is charged whatever the outcome.
     let pending = std::mem::take(&mut store.data_mut().limiter.pending_gas);
     let gas_left = match status {
@@ -648,44 +800,29 @@ fn finish(mut store: Store<HostState>, status: Status) -> CallResult {
         _ => store.get_fuel().unwrap_or(0).saturating_sub(pending),
     };
     let host = store.data_mut();
-    let mut slots = std::mem::take(&mut host.slots);
-    let mut events = std::mem::take(&mut host.events);
+    let mut tx = std::mem::take(&mut host.tx);
     let mut return_data = std::mem::take(&mut host.return_data);
-    match status {
-        Status::Success => {}
-        Status::Reverted { .. } | Status::Aborted => {
-            slots.discard_writes();
-            events.clear();
+    drop(store);
+    if status != Status::Success {
+        if tx.stack.len() == 1 {
+            tx.discard_writes();
+        } else {
+            tx.roll_back(marks.journal);
         }
-        _ => {
-            slots.discard_writes();
-            events.clear();
+        tx.events.truncate(marks.events);
+        // Revert data and abort messages are the failure's explanation; anything else
+        // set before failing is not returned.
+        if !matches!(status, Status::Reverted { .. } | Status::Aborted) {
             return_data.clear();
         }
     }
-    CallResult {
+    tx.stack.pop();
+    let result = CallResult {
         status,
         gas_left,
         return_data,
-        events,
-        slots,
-    }
-}
-
-fn into_receipt(result: CallResult, budget: u64) -> (Receipt, WriteSet) {
-    let mut writes = WriteSet::new();
-    for slot in result.slots.0 {
-        if let Some(value) = slot.written {
-            writes.insert(slot.key, value);
-        }
-    }
-    let receipt = Receipt {
-        status: result.status,
-        gas_used: budget - result.gas_left.min(budget),
-        events: result.events,
-        return_data: result.return_data,
     };
-    (receipt, writes)
+    (result, tx)
 }
 
 /// A receipt for a transaction that failed with `gas_used` (before intrinsic gas).

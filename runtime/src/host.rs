@@ -5,9 +5,11 @@
 //! search and the store owns everything it needs (`Store<T>` requires `T: 'static`).
 
 use keyway_host_api::gas::{self, HostCost};
-use keyway_host_api::{Address, BlockEnv, Event, IMPORT_MODULE, Key};
+use keyway_host_api::{AccessList, Address, BlockEnv, Event, IMPORT_MODULE, Key};
 use wasmtime::{Caller, Linker, Memory, ResourceLimiter};
 
+use crate::calls::ContextPtr;
+use crate::execute::RuntimeError;
 use crate::limits::Limits;
 
 /// Why a call ended early, recorded by the host function that ended it. A host function
@@ -27,6 +29,11 @@ pub(crate) enum Exit {
     Abort {
         message: Vec<u8>,
     },
+    /// A nested call failed and the caller asked to fail with it.
+    Propagate {
+        status: keyway_host_api::Status,
+        data: Vec<u8>,
+    },
 }
 
 /// The error a host function returns after recording an [`Exit`].
@@ -41,17 +48,37 @@ impl std::fmt::Display for ExitSignal {
 
 impl std::error::Error for ExitSignal {}
 
-/// One declared key: its value before the transaction and what the transaction did to it.
+/// One storage key a transaction may touch: its value before the transaction and what the
+/// transaction did to it.
 #[derive(Debug)]
 pub(crate) struct Slot {
     pub key: Key,
+    /// The value before the transaction; valid once `loaded`.
     pub original: Option<Vec<u8>>,
+    /// Values are loaded per contract, when a call first enters it.
+    pub loaded: bool,
     /// `Some(None)`: removed; `Some(Some(v))`: written; `None`: untouched.
     pub written: Option<Option<Vec<u8>>>,
     pub writable: bool,
+    /// Whether a contract read it (discovery reports these).
+    pub read_seen: bool,
+    /// Whether a contract wrote or removed it.
+    pub write_seen: bool,
 }
 
 impl Slot {
+    pub fn new(key: Key, writable: bool) -> Self {
+        Slot {
+            key,
+            original: None,
+            loaded: false,
+            written: None,
+            writable,
+            read_seen: false,
+            write_seen: false,
+        }
+    }
+
     fn current(&self) -> Option<&[u8]> {
         match &self.written {
             Some(value) => value.as_deref(),
@@ -60,21 +87,102 @@ impl Slot {
     }
 }
 
-/// The declared keys of a transaction, sorted by key.
+/// The keys of a transaction, sorted by (contract, key): each contract's keys are one run.
 #[derive(Debug, Default)]
 pub(crate) struct Slots(pub Vec<Slot>);
 
 impl Slots {
-    fn find(&self, contract: &Address, bytes: &[u8]) -> Option<usize> {
-        self.0
-            .binary_search_by(|slot| slot.key.cmp_parts(contract, bytes))
-            .ok()
+    /// The declared keys of `access`, deduplicated (a key both read and written is
+    /// writable), none loaded yet.
+    pub fn declared(access: &AccessList) -> Self {
+        let mut declared: Vec<(&Key, bool)> = access
+            .writes
+            .iter()
+            .map(|k| (k, true))
+            .chain(access.reads.iter().map(|k| (k, false)))
+            .collect();
+        // Writable first among equal keys, so dedup keeps the writable one.
+        declared.sort_unstable_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
+        declared.dedup_by(|later, earlier| later.0 == earlier.0);
+        Slots(
+            declared
+                .into_iter()
+                .map(|(key, writable)| Slot::new(key.clone(), writable))
+                .collect(),
+        )
     }
 
-    /// Forgets every write (the call failed).
+    pub fn find(&self, contract: &Address, bytes: &[u8]) -> Result<usize, usize> {
+        self.0
+            .binary_search_by(|slot| slot.key.cmp_parts(contract, bytes))
+    }
+
+    /// The index range of `contract`'s keys.
+    pub fn namespace(&self, contract: &Address) -> std::ops::Range<usize> {
+        let start = self.0.partition_point(|slot| slot.key.contract < *contract);
+        let end = start + self.0[start..].partition_point(|slot| slot.key.contract == *contract);
+        start..end
+    }
+}
+
+/// What one transaction's calls share, handed from store to store as calls nest: its keys,
+/// events, the call stack and the journal that undoes a failed nested call.
+#[derive(Debug, Default)]
+pub(crate) struct TxState {
+    pub slots: Slots,
+    pub events: Vec<Event>,
+    /// The contracts on the call stack, outermost first.
+    pub stack: Vec<Address>,
+    /// `(slot, its previous write)` for writes made inside nested calls, newest last. The
+    /// outermost call needs none: when it fails, every write goes.
+    pub journal: Vec<(usize, Option<Option<Vec<u8>>>)>,
+    /// Access-list discovery: no key is refused; unknown keys are loaded when touched.
+    pub discovery: bool,
+    /// Contracts called from another contract (discovery reports their records).
+    pub callees: Vec<Address>,
+}
+
+impl TxState {
+    pub fn new(access: &AccessList, discovery: bool) -> Self {
+        TxState {
+            slots: Slots::declared(access),
+            discovery,
+            ..TxState::default()
+        }
+    }
+
+    /// Records a write to `slot`, journaled when inside a nested call.
+    fn write(&mut self, slot: usize, value: Option<Vec<u8>>) {
+        let previous = self.slots.0[slot].written.replace(value);
+        if self.stack.len() > 1 {
+            self.journal.push((slot, previous));
+        }
+        self.slots.0[slot].write_seen = true;
+    }
+
+    /// Undoes the writes journaled since `mark` (a nested call failed).
+    pub fn roll_back(&mut self, mark: usize) {
+        while self.journal.len() > mark {
+            let (slot, previous) = self.journal.pop().expect("journal above mark");
+            self.slots.0[slot].written = previous;
+        }
+    }
+
+    /// Forgets every write (the outermost call failed).
     pub fn discard_writes(&mut self) {
-        for slot in &mut self.0 {
+        for slot in &mut self.slots.0 {
             slot.written = None;
+        }
+        self.journal.clear();
+    }
+
+    /// Inserts a key found during discovery at `at`, keeping journal indices valid.
+    fn insert(&mut self, at: usize, slot: Slot) {
+        self.slots.0.insert(at, slot);
+        for (index, _) in &mut self.journal {
+            if *index >= at {
+                *index += 1;
+            }
         }
     }
 }
@@ -132,11 +240,13 @@ impl ResourceLimiter for MemoryLimiter {
 /// Host limits copied into each store (the store must own its data).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct HostLimits {
-    max_key_bytes: u32,
-    max_value_bytes: u32,
-    max_event_bytes: u32,
-    max_events: u32,
-    max_io_bytes: u32,
+    pub max_key_bytes: u32,
+    pub max_value_bytes: u32,
+    pub max_event_bytes: u32,
+    pub max_events: u32,
+    pub max_io_bytes: u32,
+    pub max_call_depth: u32,
+    pub max_wasm_stack_bytes: usize,
 }
 
 impl HostLimits {
@@ -147,6 +257,8 @@ impl HostLimits {
             max_event_bytes: limits.max_event_bytes,
             max_events: limits.max_events,
             max_io_bytes: limits.max_io_bytes,
+            max_call_depth: limits.max_call_depth,
+            max_wasm_stack_bytes: limits.max_wasm_stack_bytes,
         }
     }
 }
@@ -155,37 +267,46 @@ impl HostLimits {
 #[derive(Debug)]
 pub(crate) struct HostState {
     pub memory: Option<Memory>,
-    pub slots: Slots,
+    /// The transaction's shared state, lent to this call while it runs.
+    pub tx: TxState,
     pub contract: Address,
+    /// The transaction's sender, or the calling contract in a nested call.
     pub sender: Address,
     pub env: BlockEnv,
     pub input: Vec<u8>,
     pub return_data: Vec<u8>,
-    pub events: Vec<Event>,
+    /// The return data of this call's last `call`.
+    pub call_output: Vec<u8>,
     pub exit: Option<Exit>,
+    /// A host fault met inside a host function; the call ends and the fault is returned.
+    pub fault: Option<RuntimeError>,
     pub limiter: MemoryLimiter,
     pub limits: HostLimits,
+    /// The executing shard and state, for nested calls and discovery loads.
+    pub context: Option<ContextPtr>,
 }
 
 impl HostState {
     pub fn new(
-        slots: Slots,
+        tx: TxState,
         contract: Address,
         sender: Address,
         env: BlockEnv,
         input: Vec<u8>,
         limits: &Limits,
+        context: Option<ContextPtr>,
     ) -> Self {
         HostState {
             memory: None,
-            slots,
+            tx,
             contract,
             sender,
             env,
             input,
             return_data: Vec::new(),
-            events: Vec::new(),
+            call_output: Vec::new(),
             exit: None,
+            fault: None,
             limiter: MemoryLimiter {
                 max_memory_bytes: limits.max_memory_pages as usize * 64 * 1024,
                 max_table_elements: limits.max_table_elements as usize,
@@ -195,6 +316,7 @@ impl HostState {
                 out_of_gas: false,
             },
             limits: HostLimits::new(limits),
+            context,
         }
     }
 }
@@ -202,8 +324,14 @@ impl HostState {
 type HostResult<T> = wasmtime::Result<T>;
 
 /// Records `exit` and returns the signal that unwinds the Wasm.
-fn exit<T>(caller: &mut Caller<'_, HostState>, exit: Exit) -> HostResult<T> {
+pub(crate) fn exit<T>(caller: &mut Caller<'_, HostState>, exit: Exit) -> HostResult<T> {
     caller.data_mut().exit = Some(exit);
+    Err(wasmtime::Error::new(ExitSignal))
+}
+
+/// Records a host fault and returns the signal that unwinds the Wasm.
+pub(crate) fn fault<T>(caller: &mut Caller<'_, HostState>, error: RuntimeError) -> HostResult<T> {
+    caller.data_mut().fault = Some(error);
     Err(wasmtime::Error::new(ExitSignal))
 }
 
@@ -220,12 +348,16 @@ pub(crate) fn charge(caller: &mut Caller<'_, HostState>, amount: u64) -> HostRes
     Ok(())
 }
 
-fn charge_cost(caller: &mut Caller<'_, HostState>, cost: HostCost, bytes: u64) -> HostResult<()> {
+pub(crate) fn charge_cost(
+    caller: &mut Caller<'_, HostState>,
+    cost: HostCost,
+    bytes: u64,
+) -> HostResult<()> {
     charge(caller, cost.total(bytes))
 }
 
 /// The guest memory and the host state at once.
-fn memory_and_state<'a>(
+pub(crate) fn memory_and_state<'a>(
     caller: &'a mut Caller<'_, HostState>,
 ) -> HostResult<(&'a mut [u8], &'a mut HostState)> {
     match caller.data().memory {
@@ -234,14 +366,18 @@ fn memory_and_state<'a>(
     }
 }
 
-fn range(ptr: u32, len: u32, memory_len: usize) -> Option<std::ops::Range<usize>> {
+pub(crate) fn range(ptr: u32, len: u32, memory_len: usize) -> Option<std::ops::Range<usize>> {
     let start = ptr as usize;
     let end = start.checked_add(len as usize)?;
     (end <= memory_len).then_some(start..end)
 }
 
 /// Copies guest bytes out, or ends the call with a trap when out of bounds.
-fn read_guest(caller: &mut Caller<'_, HostState>, ptr: u32, len: u32) -> HostResult<Vec<u8>> {
+pub(crate) fn read_guest(
+    caller: &mut Caller<'_, HostState>,
+    ptr: u32,
+    len: u32,
+) -> HostResult<Vec<u8>> {
     let (memory, _) = memory_and_state(caller)?;
     match range(ptr, len, memory.len()) {
         Some(r) => Ok(memory[r].to_vec()),
@@ -250,7 +386,11 @@ fn read_guest(caller: &mut Caller<'_, HostState>, ptr: u32, len: u32) -> HostRes
 }
 
 /// Copies bytes into guest memory, or ends the call with a trap when out of bounds.
-fn write_guest(caller: &mut Caller<'_, HostState>, ptr: u32, bytes: &[u8]) -> HostResult<()> {
+pub(crate) fn write_guest(
+    caller: &mut Caller<'_, HostState>,
+    ptr: u32,
+    bytes: &[u8],
+) -> HostResult<()> {
     let (memory, _) = memory_and_state(caller)?;
     match range(ptr, bytes.len() as u32, memory.len()) {
         Some(r) => {
@@ -262,20 +402,23 @@ fn write_guest(caller: &mut Caller<'_, HostState>, ptr: u32, bytes: &[u8]) -> Ho
 }
 
 /// Checks a length against a host limit.
-fn within(caller: &mut Caller<'_, HostState>, len: u32, limit: u32) -> HostResult<()> {
+pub(crate) fn within(caller: &mut Caller<'_, HostState>, len: u32, limit: u32) -> HostResult<()> {
     if len > limit {
         return exit(caller, Exit::LimitExceeded);
     }
     Ok(())
 }
 
+#[derive(Clone, Copy)]
 enum Access {
     Read,
     Write,
 }
 
 /// Finds the declared slot for a key of the running contract, or ends the call with the
-/// undeclared-access status. The key is looked up in place, without copying it.
+/// undeclared-access status. The key is looked up in place, without copying it. In
+/// discovery mode nothing is refused: a key not yet known is loaded and priced like a
+/// declared value.
 fn declared_slot(
     caller: &mut Caller<'_, HostState>,
     key_ptr: u32,
@@ -286,13 +429,42 @@ fn declared_slot(
     let Some(r) = range(key_ptr, key_len, memory.len()) else {
         return exit(caller, Exit::Trap);
     };
-    let found = state.slots.find(&state.contract, &memory[r]);
-    match (found, access) {
-        (Some(i), Access::Read) => Ok(i),
-        (Some(i), Access::Write) if state.slots.0[i].writable => Ok(i),
-        (_, Access::Read) => exit(caller, Exit::UndeclaredRead),
-        (_, Access::Write) => exit(caller, Exit::UndeclaredWrite),
+    let found = state.tx.slots.find(&state.contract, &memory[r.clone()]);
+    let slot = match (found, access, state.tx.discovery) {
+        (Ok(i), Access::Read, _) => i,
+        (Ok(i), Access::Write, true) => i,
+        (Ok(i), Access::Write, false) if state.tx.slots.0[i].writable => i,
+        (Err(at), _, true) => {
+            let key = Key::new(state.contract, &memory[r]);
+            let Some(context) = state.context else {
+                return fault(
+                    caller,
+                    RuntimeError::Execution("no context for discovery".into()),
+                );
+            };
+            // SAFETY: the context outlives every store of its transaction (ContextPtr).
+            let loaded = unsafe { context.get() }.load(&key);
+            let original = match loaded {
+                Ok(value) => value,
+                Err(error) => return fault(caller, error),
+            };
+            let bytes = original.as_ref().map_or(0, |v| v.len() as u64);
+            charge(caller, gas::DECLARED_VALUE_PER_BYTE.saturating_mul(bytes))?;
+            let mut slot = Slot::new(key, true);
+            slot.original = original;
+            slot.loaded = true;
+            caller.data_mut().tx.insert(at, slot);
+            at
+        }
+        (_, Access::Read, false) => return exit(caller, Exit::UndeclaredRead),
+        (_, Access::Write, false) => return exit(caller, Exit::UndeclaredWrite),
+    };
+    let slot_state = &mut caller.data_mut().tx.slots.0[slot];
+    match access {
+        Access::Read => slot_state.read_seen = true,
+        Access::Write => slot_state.write_seen = true,
     }
+    Ok(slot)
 }
 
 /// Defines every host function of [`keyway_host_api::HOST_FUNCTIONS`] in `linker`.
@@ -312,7 +484,7 @@ pub(crate) fn define_host_functions(linker: &mut Linker<HostState>) -> wasmtime:
             within(&mut caller, key_len, max_key)?;
             charge_cost(&mut caller, gas::STORAGE_READ, key_len as u64)?;
             let slot = declared_slot(&mut caller, key_ptr, key_len, Access::Read)?;
-            let len = match caller.data().slots.0[slot].current() {
+            let len = match caller.data().tx.slots.0[slot].current() {
                 None => return Ok(-1),
                 Some(value) => value.len(),
             };
@@ -321,7 +493,7 @@ pub(crate) fn define_host_functions(linker: &mut Linker<HostState>) -> wasmtime:
             if len <= out_cap as usize {
                 charge(&mut caller, gas::STORAGE_READ.per_byte * len as u64)?;
                 let (memory, state) = memory_and_state(&mut caller)?;
-                let value = state.slots.0[slot].current().unwrap_or_default();
+                let value = state.tx.slots.0[slot].current().unwrap_or_default();
                 match range(out_ptr, len as u32, memory.len()) {
                     Some(r) => memory[r].copy_from_slice(value),
                     None => return exit(&mut caller, Exit::Trap),
@@ -339,7 +511,7 @@ pub(crate) fn define_host_functions(linker: &mut Linker<HostState>) -> wasmtime:
             within(&mut caller, key_len, max_key)?;
             charge_cost(&mut caller, gas::STORAGE_HAS, key_len as u64)?;
             let slot = declared_slot(&mut caller, key_ptr, key_len, Access::Read)?;
-            Ok(caller.data().slots.0[slot].current().is_some() as u32)
+            Ok(caller.data().tx.slots.0[slot].current().is_some() as u32)
         },
     )?;
 
@@ -362,7 +534,7 @@ pub(crate) fn define_host_functions(linker: &mut Linker<HostState>) -> wasmtime:
             )?;
             let slot = declared_slot(&mut caller, key_ptr, key_len, Access::Write)?;
             let value = read_guest(&mut caller, value_ptr, value_len)?;
-            caller.data_mut().slots.0[slot].written = Some(Some(value));
+            caller.data_mut().tx.write(slot, Some(value));
             Ok(())
         },
     )?;
@@ -375,9 +547,8 @@ pub(crate) fn define_host_functions(linker: &mut Linker<HostState>) -> wasmtime:
             within(&mut caller, key_len, max_key)?;
             charge_cost(&mut caller, gas::STORAGE_REMOVE, key_len as u64)?;
             let slot = declared_slot(&mut caller, key_ptr, key_len, Access::Write)?;
-            let slot = &mut caller.data_mut().slots.0[slot];
-            let existed = slot.current().is_some();
-            slot.written = Some(None);
+            let existed = caller.data().tx.slots.0[slot].current().is_some();
+            caller.data_mut().tx.write(slot, None);
             Ok(existed as u32)
         },
     )?;
@@ -472,13 +643,13 @@ pub(crate) fn define_host_functions(linker: &mut Linker<HostState>) -> wasmtime:
             let limits = caller.data().limits;
             let size = topic_len.saturating_add(data_len);
             within(&mut caller, size, limits.max_event_bytes)?;
-            let count = caller.data().events.len() as u32 + 1;
+            let count = caller.data().tx.events.len() as u32 + 1;
             within(&mut caller, count, limits.max_events)?;
             charge_cost(&mut caller, gas::EMIT_EVENT, size as u64)?;
             let topic = read_guest(&mut caller, topic_ptr, topic_len)?;
             let data = read_guest(&mut caller, data_ptr, data_len)?;
             let contract = caller.data().contract;
-            caller.data_mut().events.push(Event {
+            caller.data_mut().tx.events.push(Event {
                 contract,
                 topic,
                 data,
@@ -565,7 +736,7 @@ pub(crate) fn define_host_functions(linker: &mut Linker<HostState>) -> wasmtime:
         },
     )?;
 
-    Ok(())
+    crate::calls::define_call_functions(linker)
 }
 
 #[cfg(test)]
@@ -574,7 +745,7 @@ mod tests {
     use keyway_host_api::{Address, BlockEnv, HOST_FUNCTIONS, IMPORT_MODULE};
     use wasmtime::{Engine, Linker, Store, ValType};
 
-    use super::{HostState, Slots, define_host_functions};
+    use super::{HostState, TxState, define_host_functions};
     use crate::limits::Limits;
 
     fn same(abi: &[AbiType], wasm: impl Iterator<Item = ValType>) -> bool {
@@ -592,12 +763,13 @@ mod tests {
         let mut linker = Linker::new(&engine);
         define_host_functions(&mut linker).unwrap();
         let host = HostState::new(
-            Slots::default(),
+            TxState::default(),
             Address::default(),
             Address::default(),
             BlockEnv::default(),
             Vec::new(),
             &Limits::default(),
+            None,
         );
         let mut store = Store::new(&engine, host);
         let defined = linker.iter(&mut store).count();

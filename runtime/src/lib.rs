@@ -51,6 +51,7 @@
 #![warn(missing_docs)]
 
 mod cache;
+mod calls;
 pub mod crypto;
 mod engine;
 mod execute;
@@ -60,7 +61,7 @@ pub mod state;
 pub mod validate;
 
 pub use crypto::{Keypair, VerifiedTransaction, verify};
-pub use execute::{Runtime, RuntimeConfig, RuntimeError, TxOutcome};
+pub use execute::{Runtime, RuntimeConfig, RuntimeError, Simulation, TxOutcome};
 pub use limits::Limits;
 pub use state::{InMemoryState, StateError, StateView, WriteSet};
 pub use validate::{ModuleInfo, ValidationError, check_wasm};

@@ -59,6 +59,11 @@ pub struct Limits {
     /// Most entries in a declared access list (reads + writes). Default 1,024 (Solana locks
     /// at most 128 accounts, but a Keyway key is finer than an account).
     pub max_access_list_entries: u32,
+    /// Deepest chain of cross-contract calls, the transaction's own call included.
+    /// Default 8 (Solana allows 5 levels of CPI, NEAR's promises are asynchronous). Each
+    /// level may use `max_wasm_stack_bytes` of native stack; the runtime grows the thread's
+    /// stack when a nested call needs it.
+    pub max_call_depth: u32,
     /// Highest gas limit of one transaction. Default 100,000,000 (~0.1 s of execution).
     pub max_gas_per_tx: u64,
 }
@@ -87,6 +92,7 @@ impl Default for Limits {
             max_events: 1_024,
             max_io_bytes: 256 << 10,
             max_access_list_entries: 1_024,
+            max_call_depth: 8,
             max_gas_per_tx: 100_000_000,
         }
     }
