@@ -66,8 +66,6 @@ export RUSTFLAGS="-C link-arg=-zstack-size=32768 \
 # It would take precedence over RUSTFLAGS.
 unset CARGO_ENCODED_RUSTFLAGS
 
-cargo build --release --locked --target "$target"
-
 mkdir -p "$here/artifacts"
 status=0
 for manifest in */Cargo.toml; do
@@ -75,6 +73,10 @@ for manifest in */Cargo.toml; do
     package="$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$manifest" | head -n 1)"
     built="target/$target/release/${package//-/_}.wasm"
     artifact="$here/artifacts/$dir.wasm"
+    # One package per build: a contract that depends on another with its `library`
+    # feature must not switch that feature on for the other's own artifact (cargo unifies
+    # features across the packages of one build).
+    cargo build --release --locked --target "$target" -p "$package"
     if [[ ! -f "$built" ]]; then
         echo "error: $built was not produced (is $dir a cdylib?)" >&2
         exit 1

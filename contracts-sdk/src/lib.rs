@@ -1,13 +1,17 @@
 //! Write Keyway contracts in Rust.
 //!
-//! A contract is a `cdylib` whose exported `() -> ()` functions are its methods. This crate
+//! A contract is a `cdylib` whose exported `() -> ()` functions are its methods. Its
+//! `Cargo.toml` declares a `library = []` feature: a contract that calls it depends on it
+//! with `features = ["library"]`, which leaves its method exports out (build contracts one
+//! package at a time, so the feature does not leak into the callee's own build). This crate
 //! gives it:
 //!
 //! - [`method`]: exports a free function as a method (borsh arguments in, borsh value or
 //!   revert out); [`ContractError`] and its derive give errors stable revert codes.
 //! - [`env`](mod@env) (caller, block, input/return, revert/abort), [`storage`] (raw bytes plus the
-//!   typed [`Item`] and [`Map`]), [`events`] and [`crypto`]: safe wrappers over the host
-//!   functions of [`keyway_host_api::abi`], the one definition of the ABI.
+//!   typed [`Item`] and [`Map`]), [`events`], [`crypto`] and [`call`](mod@call)
+//!   (cross-contract calls): safe wrappers over the host functions of
+//!   [`keyway_host_api::abi`], the one definition of the ABI.
 //! - on `wasm32`, with the default `glue` feature, a bump `#[global_allocator]` (a 16 KiB
 //!   static arena, then `memory.grow` only when it is exhausted) and a `#[panic_handler]`
 //!   that aborts the call with the panic message. Disable default features to bring your
@@ -53,6 +57,7 @@ extern crate std;
 // The macros expand to `::keyway_sdk::...` paths; this makes them resolve in our own tests.
 extern crate self as keyway_sdk;
 
+pub mod call;
 pub mod crypto;
 pub mod env;
 mod error;

@@ -124,4 +124,26 @@ mod wasm {
         unsafe { raw::abort(ptr(message.as_bytes()), len(message.as_bytes())) };
         core::arch::wasm32::unreachable()
     }
+
+    /// The callee's packed status (`encode_call_result`).
+    pub(crate) fn call(contract: &Address, method: &str, args: &[u8], gas: u64, flags: u32) -> u64 {
+        // SAFETY: the address is 32 bytes; method and args are valid for their lengths.
+        unsafe {
+            raw::call(
+                contract.0.as_ptr() as u32,
+                ptr(method.as_bytes()),
+                len(method.as_bytes()),
+                ptr(args),
+                len(args),
+                gas,
+                flags,
+            )
+        }
+    }
+
+    /// The last call's output length; copied only if it fits in `out`.
+    pub(crate) fn call_output(out: &mut [u8]) -> usize {
+        // SAFETY: the host writes at most `out.len()` bytes to `out`.
+        unsafe { raw::call_output(out.as_mut_ptr() as u32, len(out)) as usize }
+    }
 }

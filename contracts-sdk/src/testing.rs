@@ -6,6 +6,8 @@
 //! declared keys are enforced (`UndeclaredRead`/`UndeclaredWrite`), `revert`, `abort`,
 //! panics and returned `Err`s end the call, and a call that does not succeed leaves no
 //! writes and no events behind. Gas is not metered and host limits are not enforced.
+//! Cross-contract calls reach mocked callees ([`TestEnv::mock`]) and are recorded in
+//! [`Outcome::calls`].
 //!
 //! ```
 //! use keyway_sdk::testing::TestEnv;
@@ -41,6 +43,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use keyway_host_api::{AccessList, Address, BlockEnv, Status};
 
 use crate::ContractError;
+use crate::call::CallError;
 use crate::events::Event as ContractEvent;
 
 pub use keyway_host_api::Event;
@@ -76,6 +79,58 @@ pub struct TestEnv {
     access: Access,
     gas: u64,
     input: Vec<u8>,
+    mocks: Mocks,
+}
+
+/// A cross-contract call a contract made in a [`TestEnv::call`], and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedCall {
+    /// The callee.
+    pub contract: Address,
+    /// The method called.
+    pub method: String,
+    /// The borsh-encoded arguments.
+    pub args: Vec<u8>,
+    /// The gas allowance asked for ([`crate::call::ALL_GAS`] for everything).
+    pub gas: u64,
+    /// How the (mocked) callee ended.
+    pub status: Status,
+}
+
+/// What a mocked callee sees of a call.
+#[derive(Clone, Debug)]
+pub struct MockCall {
+    /// The calling contract.
+    pub caller: Address,
+    /// The borsh-encoded arguments.
+    pub args: Vec<u8>,
+}
+
+impl MockCall {
+    /// The arguments decoded as `T` (a tuple for several); panics (in the test) when they
+    /// do not decode.
+    #[track_caller]
+    pub fn args<T: BorshDeserialize>(&self) -> T {
+        match borsh::from_slice(&self.args) {
+            Ok(args) => args,
+            Err(err) => panic!("mocked call arguments do not decode: {err}"),
+        }
+    }
+}
+
+/// A mocked callee's answer: its return data, or its failure.
+pub type MockResult = Result<Vec<u8>, CallError>;
+
+type MockHandler = Box<dyn FnMut(&MockCall) -> MockResult>;
+
+/// Mocked callees by (contract, method).
+#[derive(Default)]
+struct Mocks(BTreeMap<(Address, String), MockHandler>);
+
+impl core::fmt::Debug for Mocks {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
 }
 
 impl Default for TestEnv {
@@ -97,6 +152,8 @@ pub struct Outcome<T> {
     /// [`env::set_return`](crate::env::set_return) for methods returning nothing) on
     /// success, the revert data on `Reverted`, the UTF-8 message on `Aborted`.
     pub return_data: Vec<u8>,
+    /// The cross-contract calls the call made, in order (kept whatever the status).
+    pub calls: Vec<RecordedCall>,
 }
 
 impl<T> Outcome<T> {
@@ -274,6 +331,7 @@ impl TestEnv {
             access: Access::All,
             gas: DEFAULT_GAS,
             input: Vec::new(),
+            mocks: Mocks::default(),
         }
     }
 
@@ -350,6 +408,43 @@ impl TestEnv {
         &self.state
     }
 
+    /// Answers cross-contract calls to `method` of `contract` with `handler` (a call to
+    /// anything not mocked gets `UnknownContract`). Mocks model the callee's answer only:
+    /// not its storage, gas, reentrancy or depth, which the integration tests on the real
+    /// runtime cover.
+    pub fn mock(
+        &mut self,
+        contract: Address,
+        method: &str,
+        handler: impl FnMut(&MockCall) -> MockResult + 'static,
+    ) -> &mut Self {
+        self.mocks
+            .0
+            .insert((contract, method.to_string()), Box::new(handler));
+        self
+    }
+
+    /// Mocks `method` of `contract` to always succeed with `value`.
+    pub fn mock_returns<T: BorshSerialize>(
+        &mut self,
+        contract: Address,
+        method: &str,
+        value: T,
+    ) -> &mut Self {
+        let bytes = encode_for_test(&value);
+        self.mock(contract, method, move |_| Ok(bytes.clone()))
+    }
+
+    /// Mocks `method` of `contract` to always fail with `status` (and no data).
+    pub fn mock_fails(&mut self, contract: Address, method: &str, status: Status) -> &mut Self {
+        self.mock(contract, method, move |_| {
+            Err(CallError {
+                status,
+                data: Vec::new(),
+            })
+        })
+    }
+
     /// Runs `f` as one call of the current contract by the current sender, and commits its
     /// writes and events only if it succeeds.
     pub fn call<R: IntoOutcome>(&mut self, f: impl FnOnce() -> R) -> Outcome<R::Value> {
@@ -383,6 +478,7 @@ impl TestEnv {
             value,
             events,
             return_data,
+            calls: frame.calls,
         }
     }
 
@@ -420,12 +516,15 @@ impl TestEnv {
             access: self.access.clone(),
             gas: self.gas,
             input: self.input.clone(),
+            mocks: core::mem::take(&mut self.mocks),
+            calls: Vec::new(),
+            call_output: Vec::new(),
         };
         CURRENT.with(|current| {
             let mut current = current.borrow_mut();
             assert!(
                 current.is_none(),
-                "TestEnv::call inside another call: contracts cannot call contracts"
+                "TestEnv::call inside another call: mock callees with TestEnv::mock instead"
             );
             *current = Some(frame);
         });
@@ -434,6 +533,7 @@ impl TestEnv {
             .with(|current| current.borrow_mut().take())
             .unwrap_or_else(|| unreachable!("the frame installed above is still there"));
         self.state = core::mem::take(&mut frame.state);
+        self.mocks = core::mem::take(&mut frame.mocks);
         (result, frame)
     }
 }
@@ -451,6 +551,9 @@ struct Frame {
     access: Access,
     gas: u64,
     input: Vec<u8>,
+    mocks: Mocks,
+    calls: Vec<RecordedCall>,
+    call_output: Vec<u8>,
 }
 
 impl Frame {
@@ -488,6 +591,8 @@ enum Exit {
     UndeclaredWrite,
     Revert(Revert),
     Abort(String),
+    /// A callee failed and the caller propagates it.
+    Propagate(Status, Vec<u8>),
 }
 
 /// The payload the host functions unwind with (private, so no contract can forge one).
@@ -516,6 +621,10 @@ impl Exit {
             Exit::UndeclaredWrite => (Status::UndeclaredWrite, Vec::new()),
             Exit::Revert(Revert { code, data }) => (Status::Reverted { code }, data),
             Exit::Abort(message) => (Status::Aborted, message.into_bytes()),
+            Exit::Propagate(status, data) => match status {
+                Status::Reverted { .. } | Status::Aborted => (status, data),
+                _ => (status, Vec::new()),
+            },
         }
     }
 }
@@ -674,5 +783,65 @@ pub(crate) mod host {
 
     pub(crate) fn abort(message: &str) -> ! {
         exit(Exit::Abort(message.to_string()))
+    }
+
+    pub(crate) fn call(contract: &Address, method: &str, args: &[u8], gas: u64, flags: u32) -> u64 {
+        use keyway_host_api::abi::{CALL_PROPAGATE_FAILURE, encode_call_result};
+        let key = (*contract, method.to_string());
+        let (caller, handler) = with_frame(|frame| (frame.contract, frame.mocks.0.remove(&key)));
+        let result = match handler {
+            Some(mut handler) => {
+                // The handler runs without the frame borrowed, and goes back afterwards.
+                let call = MockCall {
+                    caller,
+                    args: args.to_vec(),
+                };
+                let result = handler(&call);
+                with_frame(|frame| frame.mocks.0.insert(key, handler));
+                result
+            }
+            None => Err(CallError {
+                status: Status::UnknownContract,
+                data: Vec::new(),
+            }),
+        };
+        let status = match &result {
+            Ok(_) => Status::Success,
+            Err(error) => error.status,
+        };
+        with_frame(|frame| {
+            frame.calls.push(RecordedCall {
+                contract: *contract,
+                method: method.to_string(),
+                args: args.to_vec(),
+                gas,
+                status,
+            });
+            frame.call_output = match &result {
+                Ok(output) => output.clone(),
+                Err(error) => error.data.clone(),
+            };
+        });
+        match result {
+            Ok(_) => encode_call_result(Status::Success),
+            Err(error) => match error.status {
+                Status::UndeclaredRead => exit(Exit::UndeclaredRead),
+                Status::UndeclaredWrite => exit(Exit::UndeclaredWrite),
+                status if flags & CALL_PROPAGATE_FAILURE != 0 => {
+                    exit(Exit::Propagate(status, error.data))
+                }
+                status => encode_call_result(status),
+            },
+        }
+    }
+
+    pub(crate) fn call_output(out: &mut [u8]) -> usize {
+        with_frame(|frame| {
+            let len = frame.call_output.len();
+            if len <= out.len() {
+                out[..len].copy_from_slice(&frame.call_output);
+            }
+            len
+        })
     }
 }

@@ -316,3 +316,69 @@ fn method_glue_reverts_with_the_error_code() {
         Some(3u64.to_le_bytes().to_vec())
     );
 }
+
+const TOKEN: Address = Address([0x70; 32]);
+
+/// Pays through a token contract; on failure, records the token's revert code.
+fn pay_or_note(to: Address, amount: u128) -> u32 {
+    A.set(&1);
+    match keyway_sdk::call::try_call::<()>(&TOKEN, "transfer", &(to, amount), 50_000) {
+        Ok(()) => 0,
+        Err(error) => error.revert_code().unwrap_or(u32::MAX),
+    }
+}
+
+#[test]
+fn cross_contract_calls_reach_mocks_and_are_recorded() {
+    let mut env = TestEnv::new();
+    let caller = env.contract();
+    env.mock(TOKEN, "transfer", move |call| {
+        assert_eq!(call.caller, caller);
+        let (_to, amount): (Address, u128) = call.args();
+        if amount > 10 {
+            Err(keyway_sdk::call::CallError {
+                status: Status::Reverted { code: 1 },
+                data: vec![],
+            })
+        } else {
+            Ok(vec![])
+        }
+    });
+    let paid = env.call(|| pay_or_note(Address([1; 32]), 5));
+    assert_eq!(paid.value, Some(0));
+    assert_eq!(paid.calls.len(), 1);
+    assert_eq!(paid.calls[0].method, "transfer");
+    assert_eq!(paid.calls[0].gas, 50_000);
+    assert_eq!(paid.calls[0].status, Status::Success);
+    let refused = env.call(|| pay_or_note(Address([1; 32]), 50));
+    assert_eq!(refused.value, Some(1), "the caller handles the revert");
+    assert_eq!(refused.calls[0].status, Status::Reverted { code: 1 });
+}
+
+#[test]
+fn a_propagated_failure_ends_the_caller_with_the_callees_status() {
+    let mut env = TestEnv::new();
+    env.mock_fails(TOKEN, "transfer", Status::Reverted { code: 4 });
+    let outcome = env.call(|| {
+        A.set(&1);
+        keyway_sdk::call::call::<()>(&TOKEN, "transfer", &(Address([1; 32]), 1u128));
+    });
+    assert_eq!(outcome.status, Status::Reverted { code: 4 });
+    assert_eq!(
+        env.storage(&env.contract(), b"a"),
+        None,
+        "nothing committed"
+    );
+    // Unmocked callees do not exist.
+    let outcome = env.call(|| keyway_sdk::call::call::<u64>(&Address([9; 32]), "get", &()));
+    assert_eq!(outcome.status, Status::UnknownContract);
+    // Typed return values decode.
+    env.mock_returns(TOKEN, "balance_of", 77u128);
+    let balance =
+        env.call(|| keyway_sdk::call::call::<u128>(&TOKEN, "balance_of", &(caller_of(),)));
+    assert_eq!(balance.value, Some(77));
+}
+
+fn caller_of() -> Address {
+    env::sender()
+}

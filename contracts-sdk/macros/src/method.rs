@@ -74,13 +74,20 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             ::keyway_sdk::__private::decode_args(#abort_message);
         #body
     };
+    // With the contract crate's `library` feature the export is left out, so another
+    // contract can depend on this one (for its typed call helpers) without linking its
+    // methods into its own Wasm.
+    // `allow`: a crate without the feature would otherwise be warned about the `cfg`.
     let glue_fn = quote_spanned! {span=>
-        #[cfg(target_arch = "wasm32")]
-        #[doc(hidden)]
-        #[unsafe(export_name = #export)]
-        extern "C" fn #glue() {
-            #glue_body
-        }
+        #[allow(unexpected_cfgs)]
+        const _: () = {
+            #[cfg(all(target_arch = "wasm32", not(feature = "library")))]
+            #[doc(hidden)]
+            #[unsafe(export_name = #export)]
+            extern "C" fn #glue() {
+                #glue_body
+            }
+        };
 
         // Natively the same glue is a plain Rust function: never exported, but compiled
         // so that `cargo test`/`cargo check` report the errors a wasm build would, and

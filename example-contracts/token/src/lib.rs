@@ -246,6 +246,35 @@ fn set_balance(owner: &Address, balance: u128) {
 #[cfg(test)]
 mod tests;
 
+/// Typed cross-contract calls into a token, for other contracts (depend on this crate with
+/// `features = ["library"]`). A failure of the token ends the calling contract's call with
+/// the token's status, so `TokenError` codes reach the receipt unchanged; the keys the
+/// token touches must be in the transaction's access list ([`client`] lists them).
+pub mod ext {
+    use keyway_sdk::Address;
+    use keyway_sdk::call::call;
+
+    /// Moves `amount` from the calling contract's own balance to `to`.
+    pub fn transfer(token: &Address, to: &Address, amount: u128) {
+        call::<()>(token, "transfer", &(to, amount))
+    }
+
+    /// Moves `amount` from `from` to `to` using `from`'s allowance to the calling contract.
+    pub fn transfer_from(token: &Address, from: &Address, to: &Address, amount: u128) {
+        call::<()>(token, "transfer_from", &(from, to, amount))
+    }
+
+    /// `owner`'s balance.
+    pub fn balance_of(token: &Address, owner: &Address) -> u128 {
+        call(token, "balance_of", &(owner,))
+    }
+
+    /// Lets `spender` move up to `amount` of the calling contract's balance.
+    pub fn approve(token: &Address, spender: &Address, amount: u128) {
+        call::<()>(token, "approve", &(spender, amount))
+    }
+}
+
 /// Client-side builders (native only): the transaction kind and the exact access list of
 /// each call, from the same key constants the contract uses.
 #[cfg(not(target_arch = "wasm32"))]
