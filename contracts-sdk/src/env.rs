@@ -13,7 +13,8 @@ use crate::sys;
 /// larger ones.
 pub(crate) const STACK_BUFFER: usize = 256;
 
-/// The address of the caller: the transaction's sender.
+/// The address of the caller: the transaction's sender, or the calling contract when
+/// this call is a cross-contract call.
 pub fn sender() -> Address {
     sys::sender()
 }
