@@ -1,39 +1,49 @@
-//! `keyway demo`: a block of signed token transfers, executed sequentially and in
-//! parallel; both must agree.
+//! `keyway demo`: a realistic block from the contract suite ([`crate::suite`]), executed
+//! sequentially and in parallel; both must agree.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::ensure;
+use indicatif::{ProgressBar, ProgressStyle};
 use keyway_host_api::Status;
 use keyway_scheduler::{BlockOptions, BlockOutcome, execute_block};
-use sha2::{Digest, Sha256};
 
-use crate::workload::{ENV, Pattern, Workload};
+use crate::suite::{ENV, Mix, Suite, SuiteOptions};
+use crate::vectors::state_diff_hash;
 
 /// Options of `keyway demo`.
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Signed transfers in the block.
+    /// Signed transactions in the block.
     #[arg(long, default_value_t = 10_000)]
-    pub transfers: usize,
-    /// Accounts sending and receiving tokens (uniformly).
+    pub transactions: usize,
+    /// Users of the applications.
     #[arg(long, default_value_t = 1_000)]
-    pub accounts: usize,
-    /// Worker threads of the parallel run (default: available cores).
+    pub users: usize,
+    /// Fraction of the transactions that increment the one contended counter.
+    #[arg(long, default_value_t = 0.02)]
+    pub hot_share: f64,
+    /// Worker threads of the parallel run (default: available cores, at least 2).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Seed of the workload's random choices.
+    /// Seed of the generator's random choices.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
 
-/// sha256 of the borsh-encoded sorted state diff (first 16 bytes, hex): equal on every node.
-pub fn state_diff_hash(outcome: &BlockOutcome) -> String {
-    let mut hasher = Sha256::new();
-    for (key, value) in outcome.state_diff.iter() {
-        hasher.update(borsh::to_vec(&(key, value)).expect("borsh into a Vec"));
-    }
-    hex::encode(&hasher.finalize()[..16])
+/// A spinner with the elapsed time, shown while `work` runs (on stderr, and only on a
+/// terminal: piped output stays clean).
+fn with_spinner<T>(message: &str, work: impl FnOnce() -> T) -> T {
+    let spinner = ProgressBar::new_spinner().with_message(message.to_string());
+    spinner.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .expect("a valid progress template"),
+    );
+    spinner.enable_steady_tick(Duration::from_millis(100));
+    let value = work();
+    spinner.finish_and_clear();
+    eprintln!("{message} done");
+    value
 }
 
 /// Runs the demo and prints its table.
@@ -42,29 +52,38 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         .threads
         .unwrap_or_else(|| BlockOptions::default().threads)
         .max(2);
-    eprintln!(
-        "deploying the token and funding {} accounts...",
-        args.accounts
+    let options = SuiteOptions {
+        users: args.users,
+        hot_share: args.hot_share,
+        mix: Mix::default(),
+        seed: args.seed,
+    };
+    let mut suite = with_spinner(
+        &format!(
+            "deploying the contract suite and setting up {} users",
+            args.users
+        ),
+        || Suite::new(options),
+    )?;
+    let block = with_spinner(
+        &format!("signing {} transactions", args.transactions),
+        || suite.block(args.transactions, threads),
     );
-    let mut workload = Workload::new(args.accounts)?;
-    eprintln!("signing {} transfers...", args.transfers);
-    let block = workload.block(Pattern::Uniform, args.transfers, args.seed, threads);
 
     let run = |threads| -> anyhow::Result<(BlockOutcome, f64)> {
         let started = Instant::now();
         let outcome = execute_block(
-            &workload.runtime,
-            &workload.state,
+            &suite.runtime,
+            &suite.state,
             &ENV,
             &block,
             &BlockOptions::with_threads(threads),
         )?;
         Ok((outcome, started.elapsed().as_secs_f64()))
     };
-    eprintln!("executing sequentially...");
-    let (sequential, seq_secs) = run(1)?;
-    eprintln!("executing on {threads} threads...");
-    let (parallel, par_secs) = run(threads)?;
+    let (sequential, seq_secs) = with_spinner("executing on 1 thread", || run(1))?;
+    let (parallel, par_secs) =
+        with_spinner(&format!("executing on {threads} threads"), || run(threads))?;
     ensure!(
         sequential.receipts == parallel.receipts && sequential.state_diff == parallel.state_diff,
         "parallel execution disagrees with sequential execution"
@@ -78,18 +97,23 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         .count();
     let gas: u64 = parallel.receipts.iter().map(|r| r.gas_used).sum();
     let stats = parallel.stats;
-    println!(
-        "keyway demo: token transfers, signatures verified in the block, fresh instance per transaction"
+    crate::say!(
+        "keyway demo: {} users of the contract suite, signatures verified in the block, \
+         a fresh instance per call",
+        args.users
     );
-    let row = |name: &str, value: String| println!("{name:<36} {value:>18}");
+    let row = |name: &str, value: String| crate::say!("{name:<36} {value:>18}");
     row("transactions", block.len().to_string());
     row("succeeded", succeeded.to_string());
-    row("tx/s sequential", format!("{:.0}", n / seq_secs));
+    row("tx/s on 1 thread", format!("{:.0}", n / seq_secs));
     row(
         &format!("tx/s on {threads} threads"),
         format!("{:.0}", n / par_secs),
     );
-    row("µs per tx sequential", format!("{:.2}", seq_secs * 1e6 / n));
+    row(
+        "µs per tx on 1 thread",
+        format!("{:.2}", seq_secs * 1e6 / n),
+    );
     row(
         &format!("µs per tx on {threads} threads"),
         format!("{:.2}", par_secs * 1e6 / n),
@@ -101,7 +125,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         format!("{} / {}", stats.edges, stats.components),
     );
     row("gas per tx", format!("{:.0}", gas as f64 / n));
-    row("state-diff hash", state_diff_hash(&parallel));
+    row("state-diff hash", state_diff_hash(&parallel.state_diff));
     row("sequential = parallel", "yes".into());
     Ok(())
 }

@@ -187,7 +187,7 @@ fn nonces_are_tracked_past_certain_rejections_only() {
 }
 
 #[test]
-fn state_diff_hash_is_the_demos() {
+fn state_diff_hash_follows_its_definition() {
     let text = file_with(
         r#"[{"signer": "alice", "call": {"contract": "probe", "method": "put", "args": "0x01"},
              "access_list": {"writes": [{"contract": "probe", "key": {"utf8": "k"}}]}}]"#,
@@ -204,10 +204,13 @@ fn state_diff_hash_is_the_demos() {
     )
     .unwrap();
     assert_eq!(outcome.state_diff.len(), 2, "the value and the nonce");
-    assert_eq!(
-        state_diff_hash(&outcome.state_diff),
-        crate::demo::state_diff_hash(&outcome)
-    );
+    // FORMAT.md: sha256 over borsh((key, value)) of each sorted entry, first 16 bytes.
+    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+    for (key, value) in outcome.state_diff.iter() {
+        sha2::Digest::update(&mut hasher, borsh::to_vec(&(key, value)).unwrap());
+    }
+    let expected = hex::encode(&sha2::Digest::finalize(hasher)[..16]);
+    assert_eq!(state_diff_hash(&outcome.state_diff), expected);
     let executed = execute_sequential(&runtime, &case).unwrap();
     assert_eq!(executed.state_diff, outcome.state_diff);
 }
