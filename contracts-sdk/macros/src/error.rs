@@ -7,21 +7,28 @@ use syn::{Data, DeriveInput, Error, Fields};
 /// The message for a variant without an explicit discriminant. Codes end up in receipts
 /// and clients match on them, so the macro never numbers variants implicitly: reordering
 /// the enum must not change them.
-const NEEDS_CODE: &str = "each variant of a contract error needs an explicit stable code, like `InsufficientBalance = 1`";
+fn needs_code(variant: &syn::Ident) -> String {
+    format!(
+        "variant `{variant}` needs an explicit stable code, like `{variant} = 1`: each variant \
+         of a contract error needs one, as clients match on the codes and reordering the enum \
+         must not change them"
+    )
+}
 
 pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let input: DeriveInput = syn::parse2(input)?;
     let Data::Enum(data) = &input.data else {
         return Err(Error::new_spanned(
             &input.ident,
-            "#[derive(ContractError)] supports fieldless enums only; implement \
+            "#[derive(ContractError)] supports fieldless enums only, like \
+             `#[repr(u32)] enum TokenError { Unauthorized = 3 }`; implement \
              `keyway_sdk::ContractError` by hand for other types",
         ));
     };
     if data.variants.is_empty() {
         return Err(Error::new_spanned(
             &input.ident,
-            "a contract error needs at least one variant",
+            "a contract error needs at least one variant, like `Unauthorized = 3`",
         ));
     }
 
@@ -49,7 +56,10 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
                 let ident = &variant.ident;
                 arms.push(quote! { Self::#ident => #code, });
             }
-            None => push(Error::new_spanned(&variant.ident, NEEDS_CODE)),
+            None => push(Error::new_spanned(
+                &variant.ident,
+                needs_code(&variant.ident),
+            )),
         }
     }
     if let Some(errors) = errors {
@@ -101,7 +111,7 @@ mod tests {
     fn missing_code_is_rejected_with_a_hint() {
         let msg = error_of(quote! { enum E { A = 1, B } });
         assert!(msg.contains("explicit stable code"), "{msg}");
-        assert!(msg.contains("InsufficientBalance = 1"), "{msg}");
+        assert!(msg.contains("like `B = 1`"), "{msg}");
     }
 
     #[test]

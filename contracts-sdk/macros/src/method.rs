@@ -1,7 +1,7 @@
 //! `#[method]`: exports a free function as a contract method on `wasm32`.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Error, FnArg, GenericArgument, Item, ItemFn, Pat, PathArguments, ReturnType, Type};
@@ -10,16 +10,56 @@ use syn::{Error, FnArg, GenericArgument, Item, ItemFn, Pat, PathArguments, Retur
 enum Returns {
     /// No return type, `()` or `!`: no return data (and no `set_return` gas).
     Nothing,
-    /// Any other type: `set_return(borsh(value))`.
-    Value,
+    /// Any other type (spanned here): `set_return(borsh(value))`.
+    Value(SpanRange),
     /// `Result<T, E>` (by the last path segment): `Ok` as above, `Err(e)` reverts with
-    /// `e.code()` and `e.data()`. `unit_ok` when `T` is `()`.
-    Result { unit_ok: bool },
+    /// `e.code()` and `e.data()`. `unit_ok` when `T` is `()`. `ok` and `err` are the
+    /// spans of `T` and `E` (of the whole return type when the alias does not spell them).
+    Result {
+        unit_ok: bool,
+        ok: SpanRange,
+        err: SpanRange,
+    },
+}
+
+/// The first and last token spans of a piece of the signature. Glue tokens spanned with
+/// `first` then `last` make rustc underline all of that piece (stable proc macros cannot
+/// join spans, but rustc joins an expression's first and last token).
+#[derive(Clone, Copy)]
+struct SpanRange {
+    first: Span,
+    last: Span,
+}
+
+impl SpanRange {
+    fn of(tokens: &impl ToTokens) -> Self {
+        let mut tokens = tokens.to_token_stream().into_iter();
+        let first = tokens.next().map_or_else(Span::call_site, |t| t.span());
+        let last = tokens.last().map_or(first, |t| t.span());
+        SpanRange { first, last }
+    }
+}
+
+/// `::keyway_sdk::__private::#name`, spanned over `range`: a failed trait bound of that
+/// helper (a type that is not Borsh or not a `ContractError`) points at the type at fault.
+fn private_fn(name: &str, range: SpanRange) -> TokenStream {
+    let SpanRange { first, last } = range;
+    let name = syn::Ident::new(name, last);
+    quote_spanned! {first=> ::keyway_sdk::__private::#name }
+}
+
+/// `&#local`, spanned over `range` like [`private_fn`].
+fn reference(local: &syn::Ident, range: SpanRange) -> TokenStream {
+    quote_spanned! {range.first=> &#local }
 }
 
 pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     if !attr.is_empty() {
-        return Err(Error::new_spanned(attr, "#[method] takes no arguments"));
+        return Err(Error::new_spanned(
+            attr,
+            "#[method] takes no arguments: the method is exported under the function's own \
+             name (a raw identifier like `r#type` exports `type`)",
+        ));
     }
     let func = match syn::parse2::<Item>(item)? {
         Item::Fn(func) => func,
@@ -43,44 +83,82 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             types.push(&*typed.ty);
         }
     }
-    // Every glue token carries the signature's span, so type errors (an argument that is
-    // not BorshDeserialize, an error type that is not ContractError) point at the method,
-    // not at the attribute, and the glue's locals all share one hygiene context.
+    // The glue carries the signature's span, not the attribute's, and its locals each
+    // share one span, so they resolve whatever hygiene the signature's tokens have. The
+    // helpers with trait bounds are spanned over the part of the signature they check, so
+    // a type error (an argument that is not BorshDeserialize, a value that is not
+    // BorshSerialize, an error that is not ContractError) underlines the type at fault.
     let span = func.sig.span();
-    let arg_values = (0..types.len()).map(syn::Index::from);
-    let call = quote_spanned! {span=> #fn_ident(#(__keyway_args.#arg_values),*) };
+    let arg_values: Vec<_> = (0..types.len()).map(syn::Index::from).collect();
+    // The call of the function, its parentheses spanned at `parens`.
+    let call_at = |parens: Span| {
+        let mut args = Group::new(
+            Delimiter::Parenthesis,
+            quote_spanned! {span=> #(__keyway_args.#arg_values),* },
+        );
+        args.set_span(parens);
+        quote! { #fn_ident #args }
+    };
+    let call = call_at(span);
     let abort_message = format!("invalid arguments for `{export}`");
+    // Over the parameter list: `(amount: u128, order: Order)`.
+    let params = func.sig.paren_token.span.join();
+    let decode_args = quote_spanned! {params=>
+        ::keyway_sdk::__private::decode_args(#abort_message)
+    };
 
     let body = match returns(&func.sig.output) {
         Returns::Nothing => quote_spanned! {span=> #call; },
-        Returns::Value => {
-            quote_spanned! {span=> ::keyway_sdk::__private::set_return_value(&#call); }
+        Returns::Value(ty) => {
+            let set_return_value = private_fn("set_return_value", ty);
+            // `&#call` reaches from the function's name to its return type.
+            let amp = quote_spanned! {ty.first=> & };
+            let call = call_at(ty.last);
+            quote_spanned! {span=> #set_return_value(#amp #call); }
         }
-        Returns::Result { unit_ok: true } => quote_spanned! {span=>
-            if let ::core::result::Result::Err(e) = #call {
-                ::keyway_sdk::__private::revert_with(&e)
+        Returns::Result {
+            unit_ok: true, err, ..
+        } => {
+            let e = syn::Ident::new("e", err.last);
+            let (revert_with, e_ref) = (private_fn("revert_with", err), reference(&e, err));
+            quote_spanned! {span=>
+                if let ::core::result::Result::Err(#e) = #call {
+                    #revert_with(#e_ref)
+                }
             }
-        },
-        Returns::Result { unit_ok: false } => quote_spanned! {span=>
-            match #call {
-                ::core::result::Result::Ok(v) => ::keyway_sdk::__private::set_return_value(&v),
-                ::core::result::Result::Err(e) => ::keyway_sdk::__private::revert_with(&e),
+        }
+        Returns::Result {
+            unit_ok: false,
+            ok,
+            err,
+        } => {
+            let v = syn::Ident::new("v", ok.last);
+            let e = syn::Ident::new("e", err.last);
+            let (set_return_value, v_ref) = (private_fn("set_return_value", ok), reference(&v, ok));
+            let (revert_with, e_ref) = (private_fn("revert_with", err), reference(&e, err));
+            quote_spanned! {span=>
+                match #call {
+                    ::core::result::Result::Ok(#v) => #set_return_value(#v_ref),
+                    ::core::result::Result::Err(#e) => #revert_with(#e_ref),
+                }
             }
-        },
+        }
     };
 
     let glue_body = quote_spanned! {span=>
-        let __keyway_args: (#(#types,)*) =
-            ::keyway_sdk::__private::decode_args(#abort_message);
+        let __keyway_args: (#(#types,)*) = #decode_args;
         #body
     };
     // With the contract crate's `library` feature the export is left out, so another
     // contract can depend on this one (for its typed call helpers) without linking its
     // methods into its own Wasm.
     // `allow`: a crate without the feature would otherwise be warned about the `cfg`.
+    // The `_` carries the attribute's span: on a function in an `impl`, where an unnamed
+    // `const` is an error, that error then points at `#[method]`.
+    let unnamed = quote! { _ };
     let glue_fn = quote_spanned! {span=>
         #[allow(unexpected_cfgs)]
-        const _: () = {
+        const #unnamed: () = {
             #[cfg(all(target_arch = "wasm32", not(feature = "library")))]
             #[doc(hidden)]
             #[unsafe(export_name = #export)]
@@ -111,25 +189,35 @@ fn check_signature(func: &ItemFn) -> syn::Result<()> {
     if let Some(token) = &sig.asyncness {
         return Err(Error::new_spanned(
             token,
-            "a contract method cannot be `async`",
+            "a contract method cannot be `async`: a call runs to completion, with no executor",
+        ));
+    }
+    // Before `unsafe`: Rust only accepts `...` on an `unsafe extern "C" fn`.
+    if let Some(variadic) = &sig.variadic {
+        return Err(Error::new_spanned(
+            variadic,
+            "a contract method cannot be variadic: its arguments are one borsh-encoded tuple",
         ));
     }
     if let Some(token) = &sig.unsafety {
         return Err(Error::new_spanned(
             token,
-            "a contract method cannot be `unsafe`",
+            "a contract method cannot be `unsafe`: nothing upholds the caller's side of its \
+             contract (use an `unsafe` block inside the method instead)",
         ));
     }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+    if !sig.generics.params.is_empty() {
         return Err(Error::new_spanned(
             &sig.generics,
             "a contract method cannot be generic: its export needs concrete argument types",
         ));
     }
-    if let Some(variadic) = &sig.variadic {
+    // `Generics`' tokens leave the where clause out: point at it directly.
+    if let Some(where_clause) = &sig.generics.where_clause {
         return Err(Error::new_spanned(
-            variadic,
-            "a contract method cannot be variadic",
+            where_clause,
+            "a contract method cannot be generic or have a `where` clause: its export \
+             needs concrete argument types",
         ));
     }
     for arg in &sig.inputs {
@@ -171,7 +259,11 @@ fn check_export_name(export: &str, span: Span) -> syn::Result<()> {
     if export.len() > MAX_METHOD_NAME_BYTES {
         return Err(Error::new(
             span,
-            format!("a method name can be at most {MAX_METHOD_NAME_BYTES} bytes long"),
+            format!(
+                "a method name can be at most {MAX_METHOD_NAME_BYTES} bytes long (this one is \
+                 {} bytes): the runtime rejects modules exporting longer names",
+                export.len()
+            ),
         ));
     }
     if export == "memory" || export.starts_with("__") {
@@ -179,7 +271,7 @@ fn check_export_name(export: &str, span: Span) -> syn::Result<()> {
             span,
             format!(
                 "`{export}` cannot be a method name: `memory` and names starting with `__` \
-                 are taken by the module's own exports"
+                 are taken by the module's own exports; rename the function"
             ),
         ));
     }
@@ -194,22 +286,29 @@ fn returns(output: &ReturnType) -> Returns {
     if is_unit(ty) || matches!(ty, Type::Never(_)) {
         return Returns::Nothing;
     }
+    let whole = SpanRange::of(ty);
     if let Type::Path(path) = ty
         && let Some(last) = path.path.segments.last()
         && last.ident == "Result"
     {
-        let ok = match &last.arguments {
-            PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
-                GenericArgument::Type(t) => Some(t),
-                _ => None,
-            }),
+        let mut types = match &last.arguments {
+            PathArguments::AngleBracketed(args) => Some(&args.args),
             _ => None,
-        };
+        }
+        .into_iter()
+        .flatten()
+        .filter_map(|a| match a {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        });
+        let (ok, err) = (types.next(), types.next());
         return Returns::Result {
             unit_ok: ok.is_some_and(|t| is_unit(strip_parens(t))),
+            ok: ok.map_or(whole, SpanRange::of),
+            err: err.map_or(whole, SpanRange::of),
         };
     }
-    Returns::Value
+    Returns::Value(whole)
 }
 
 fn strip_parens(mut ty: &Type) -> &Type {

@@ -1,0 +1,8 @@
+use keyway_sdk::method;
+
+#[method]
+pub fn memory() -> u64 {
+    0
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use keyway_sdk::method;
+
+#[method]
+pub unsafe fn poke() {}
+
+fn main() {}
