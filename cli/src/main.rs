@@ -15,9 +15,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Runs a block of signed token transfers sequentially and in parallel, checks that
-    /// both agree, and prints throughput, speedup, the work/span bound, gas and the
-    /// state-diff hash.
+    /// Runs a realistic block of the example contracts sequentially and in parallel,
+    /// checks that both agree, and prints throughput, speedup, the work/span bound, gas
+    /// and the state-diff hash.
     Demo(demo::DemoArgs),
     /// The scheduler's workload sweep: patterns × block sizes at 1 and 2 threads.
     Bench(bench::BenchArgs),
