@@ -1,6 +1,8 @@
 //! The realistic block generator: blocks that use the example contract suite the way its
-//! applications would be used — stablecoin payments, supply-chain tracking, a contended
-//! counter, and the apps that pay through the token with cross-contract calls.
+//! applications would be used — stablecoin payments, NFT sales with royalties, swaps on a
+//! constant-product pool, freelance escrow milestones, DAO votes and payouts, multisig
+//! payments, supply-chain tracking and a contended counter. All but the last two pay
+//! through the stablecoin with cross-contract calls.
 //!
 //! [`Suite::new`] deploys every contract and sets the applications up with ordinary
 //! transactions (executed one by one; they are not part of the measured blocks). Each
@@ -31,7 +33,35 @@ pub const ARTIFACTS: &[(&str, &[u8])] = &[
         "supply-chain",
         include_bytes!("../../example-contracts/artifacts/supply-chain.wasm"),
     ),
+    (
+        "nft",
+        include_bytes!("../../example-contracts/artifacts/nft.wasm"),
+    ),
+    (
+        "amm",
+        include_bytes!("../../example-contracts/artifacts/amm.wasm"),
+    ),
+    (
+        "escrow",
+        include_bytes!("../../example-contracts/artifacts/escrow.wasm"),
+    ),
+    (
+        "dao",
+        include_bytes!("../../example-contracts/artifacts/dao.wasm"),
+    ),
+    (
+        "multisig",
+        include_bytes!("../../example-contracts/artifacts/multisig.wasm"),
+    ),
 ];
+
+/// DAO members: the first users.
+const DAO_MEMBERS: usize = 5;
+/// Multisig owners: the users after the DAO members, and the approvals a payment needs.
+const MULTISIG_OWNERS: std::ops::Range<usize> = 5..8;
+const MULTISIG_THRESHOLD: u32 = 2;
+/// What users allow the pool, the marketplace and the escrow to move for them.
+const ALLOWANCE: u128 = u128::MAX / 4;
 
 /// The block environment of every suite block.
 pub const ENV: BlockEnv = BlockEnv {
@@ -52,6 +82,17 @@ pub const STARTING_BALANCE: u128 = 1_000_000_000;
 pub struct Mix {
     /// Stablecoin payments between users.
     pub payments: u32,
+    /// NFT marketplace: buy a listed NFT (royalty to its creator), or list one again.
+    pub nft: u32,
+    /// Swaps on the pool of the stablecoin and a second token (its reserves are one key
+    /// every swap writes).
+    pub amm: u32,
+    /// Freelance jobs: create (funds the escrow), deliver and release milestones.
+    pub escrow: u32,
+    /// DAO treasury payouts: propose, vote, execute.
+    pub dao: u32,
+    /// Multisig payments: submit, approve, execute.
+    pub multisig: u32,
     /// Supply-chain shipments: create, pick up, checkpoints, deliver, confirm.
     pub supply_chain: u32,
     /// Per-user counters on the hotspot contract (uncontended).
@@ -61,16 +102,34 @@ pub struct Mix {
 impl Default for Mix {
     fn default() -> Self {
         Mix {
-            payments: 40,
-            supply_chain: 20,
-            counters: 10,
+            payments: 30,
+            nft: 12,
+            amm: 6,
+            escrow: 8,
+            dao: 6,
+            multisig: 6,
+            supply_chain: 12,
+            counters: 5,
         }
     }
 }
 
 impl Mix {
+    fn weights(&self) -> [u32; 8] {
+        [
+            self.payments,
+            self.nft,
+            self.amm,
+            self.escrow,
+            self.dao,
+            self.multisig,
+            self.supply_chain,
+            self.counters,
+        ]
+    }
+
     fn total(&self) -> u32 {
-        self.payments + self.supply_chain + self.counters
+        self.weights().iter().sum()
     }
 }
 
@@ -107,6 +166,18 @@ pub struct Apps {
     pub hotspot: Address,
     /// Shipment tracking.
     pub supply_chain: Address,
+    /// The NFT marketplace.
+    pub nft: Address,
+    /// The second token, paired with the stablecoin in the pool.
+    pub token_b: Address,
+    /// The pool.
+    pub pool: keyway_amm::client::Pool,
+    /// Freelance escrow.
+    pub escrow: Address,
+    /// The DAO (its treasury is in the stablecoin).
+    pub dao: Address,
+    /// The multisig wallet (it holds stablecoin).
+    pub multisig: Address,
 }
 
 /// Where a shipment is in its lifecycle (the generator's model of the contract).
@@ -116,6 +187,46 @@ enum Stage {
     InTransit { checkpoints: u8 },
     Delivered,
 }
+
+/// An NFT as the generator knows it.
+#[derive(Clone, Debug)]
+struct Nft {
+    id: u64,
+    info: keyway_nft::TokenInfo,
+    owner: usize,
+    price: Option<u128>,
+}
+
+/// A freelance job in progress: the next milestone, and whether it is delivered.
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    id: u64,
+    client: usize,
+    freelancer: usize,
+    milestone: u32,
+    delivered: bool,
+}
+
+/// A DAO payout proposal collecting votes.
+#[derive(Clone, Copy, Debug)]
+struct Proposal {
+    id: u64,
+    to: usize,
+    amount: u128,
+    votes: usize,
+}
+
+/// A multisig payment collecting approvals.
+#[derive(Clone, Copy, Debug)]
+struct WalletPayment {
+    id: u64,
+    to: usize,
+    amount: u128,
+    approvals: u32,
+}
+
+/// The milestones of every generated job.
+const JOB_MILESTONES: [u128; 2] = [500, 700];
 
 #[derive(Clone, Copy, Debug)]
 struct Shipment {
@@ -140,7 +251,12 @@ pub struct Suite {
     nonces: Vec<u64>,
     rng: SplitMix,
     shipments: Vec<Shipment>,
-    next_shipment: u64,
+    nfts: Vec<Nft>,
+    jobs: Vec<Job>,
+    proposals: Vec<Proposal>,
+    payments: Vec<WalletPayment>,
+    /// Ids for shipments, jobs, proposals and wallet payments (unique across them).
+    next_id: u64,
 }
 
 /// One generated transaction before signing.
@@ -153,7 +269,11 @@ struct Planned {
 impl Suite {
     /// Deploys the suite and sets up `options.users` users.
     pub fn new(options: SuiteOptions) -> anyhow::Result<Self> {
-        ensure!(options.users >= 4, "the suite needs at least 4 users");
+        ensure!(
+            options.users >= MULTISIG_OWNERS.end,
+            "the suite needs at least {} users",
+            MULTISIG_OWNERS.end
+        );
         ensure!(
             (0.0..=1.0).contains(&options.hot_share),
             "hot_share must be within 0..=1"
@@ -174,6 +294,16 @@ impl Suite {
                 token: Address::default(),
                 hotspot: Address::default(),
                 supply_chain: Address::default(),
+                nft: Address::default(),
+                token_b: Address::default(),
+                pool: keyway_amm::client::Pool {
+                    address: Address::default(),
+                    token_a: Address::default(),
+                    token_b: Address::default(),
+                },
+                escrow: Address::default(),
+                dao: Address::default(),
+                multisig: Address::default(),
             },
             rng: SplitMix(options.seed),
             nonces: vec![0; options.users],
@@ -182,7 +312,11 @@ impl Suite {
             operator_nonce: 0,
             users,
             shipments: Vec::new(),
-            next_shipment: 1,
+            nfts: Vec::new(),
+            jobs: Vec::new(),
+            proposals: Vec::new(),
+            payments: Vec::new(),
+            next_id: 1,
         };
         suite.set_up()?;
         Ok(suite)
@@ -199,6 +333,18 @@ impl Suite {
             .find(|(n, _)| *n == name)
             .map(|(_, code)| *code)
             .unwrap_or_else(|| unreachable!("{name} is in ARTIFACTS"))
+    }
+
+    /// Executes one setup transaction by `user` and applies it; it must succeed.
+    fn user_setup_tx(
+        &mut self,
+        user: usize,
+        (kind, access_list): (TxKind, AccessList),
+    ) -> anyhow::Result<()> {
+        let key = self.users[user].clone();
+        let nonce = self.nonces[user];
+        self.nonces[user] += 1;
+        self.setup_tx(&key, nonce, kind, access_list)
     }
 
     /// Executes one setup transaction by the operator and applies it; it must succeed.
@@ -243,29 +389,44 @@ impl Suite {
         Ok(())
     }
 
-    fn set_up(&mut self) -> anyhow::Result<()> {
-        let operator = self.operator.address();
-        let supply = STARTING_BALANCE * (self.users.len() as u128 + 1);
+    /// Runs a contract's two creation transactions.
+    fn create(&mut self, txs: [(TxKind, AccessList); 2]) -> anyhow::Result<()> {
+        for (kind, access) in txs {
+            self.operator_tx(kind, access)?;
+        }
+        Ok(())
+    }
 
-        let (token, txs) = keyway_token::client::create(
+    fn set_up(&mut self) -> anyhow::Result<()> {
+        use keyway_token::client as token;
+        let operator = self.operator.address();
+        let n = self.users.len();
+        // The users' balances plus the pool's liquidity and the two treasuries.
+        let supply = STARTING_BALANCE * (n as u128 + 100);
+
+        let (token_a, txs) = token::create(
             Self::artifact("token"),
             operator,
             self.operator_nonce,
             supply,
         );
-        self.apps.token = token;
-        for (kind, access) in txs {
-            self.operator_tx(kind, access)?;
-        }
+        self.apps.token = token_a;
+        self.create(txs)?;
+        let (token_b, txs) = token::create(
+            Self::artifact("token"),
+            operator,
+            self.operator_nonce,
+            supply,
+        );
+        self.apps.token_b = token_b;
+        self.create(txs)?;
         let (hotspot, txs) = keyway_hotspot::client::create(
             Self::artifact("hotspot"),
             operator,
             self.operator_nonce,
         );
         self.apps.hotspot = hotspot;
-        for (kind, access) in txs {
-            self.operator_tx(kind, access)?;
-        }
+        self.create(txs)?;
         let (supply_chain, txs) = keyway_supply_chain::client::create(
             Self::artifact("supply-chain"),
             operator,
@@ -273,21 +434,101 @@ impl Suite {
             operator,
         );
         self.apps.supply_chain = supply_chain;
-        for (kind, access) in txs {
+        self.create(txs)?;
+        let (nft, txs) =
+            keyway_nft::client::create(Self::artifact("nft"), operator, self.operator_nonce);
+        self.apps.nft = nft;
+        self.create(txs)?;
+        let (pool, txs) = keyway_amm::client::create(
+            Self::artifact("amm"),
+            operator,
+            self.operator_nonce,
+            token_a,
+            token_b,
+        );
+        self.apps.pool = pool;
+        self.create(txs)?;
+        let (escrow, txs) =
+            keyway_escrow::client::create(Self::artifact("escrow"), operator, self.operator_nonce);
+        self.apps.escrow = escrow;
+        self.create(txs)?;
+        let members: Vec<Address> = (0..DAO_MEMBERS).map(|i| self.users[i].address()).collect();
+        let (dao, txs) = keyway_dao::client::create(
+            Self::artifact("dao"),
+            operator,
+            self.operator_nonce,
+            token_a,
+            &members,
+        );
+        self.apps.dao = dao;
+        self.create(txs)?;
+        let owners: Vec<Address> = MULTISIG_OWNERS.map(|i| self.users[i].address()).collect();
+        let (multisig, txs) = keyway_multisig::client::create(
+            Self::artifact("multisig"),
+            operator,
+            self.operator_nonce,
+            &owners,
+            MULTISIG_THRESHOLD,
+        );
+        self.apps.multisig = multisig;
+        self.create(txs)?;
+
+        // Liquidity for the pool, and the treasuries.
+        let liquidity = STARTING_BALANCE * 40;
+        for t in [token_a, token_b] {
+            let (kind, access) = token::approve(t, operator, pool.address, liquidity);
+            self.operator_tx(kind, access)?;
+        }
+        let (kind, access) = pool.add_liquidity(operator, liquidity, liquidity, 0);
+        self.operator_tx(kind, access)?;
+        for wallet in [dao, multisig] {
+            let (kind, access) = token::transfer(token_a, operator, wallet, STARTING_BALANCE * 10);
             self.operator_tx(kind, access)?;
         }
 
-        for user in 0..self.users.len() {
+        for user in 0..n {
             let address = self.users[user].address();
-            let (kind, access) =
-                keyway_token::client::transfer(token, operator, address, STARTING_BALANCE);
-            self.operator_tx(kind, access)?;
+            for t in [token_a, token_b] {
+                let (kind, access) = token::transfer(t, operator, address, STARTING_BALANCE);
+                self.operator_tx(kind, access)?;
+            }
             // Every fourth user ships goods.
             if user % 4 == 0 {
                 let (kind, access) =
                     keyway_supply_chain::client::set_shipper(supply_chain, address, true);
                 self.operator_tx(kind, access)?;
             }
+            for (t, spender) in [
+                (token_a, pool.address),
+                (token_b, pool.address),
+                (token_a, nft),
+                (token_a, escrow),
+            ] {
+                self.user_setup_tx(user, token::approve(t, address, spender, ALLOWANCE))?;
+            }
+            // Every user creates an NFT with a 5% royalty and offers it for sale.
+            let id = user as u64;
+            let info = keyway_nft::TokenInfo {
+                creator: address,
+                royalty_bps: 500,
+                uri: format!("ipfs://suite/{id}"),
+            };
+            self.user_setup_tx(
+                user,
+                keyway_nft::client::mint(nft, id, info.royalty_bps, &info.uri),
+            )?;
+            let price = 1_000 + self.rng.below(4_000) as u128;
+            let listing = keyway_nft::Listing {
+                payment_token: token_a,
+                price,
+            };
+            self.user_setup_tx(user, keyway_nft::client::list(nft, id, &listing))?;
+            self.nfts.push(Nft {
+                id,
+                info,
+                owner: user,
+                price: Some(price),
+            });
         }
         // Setup transactions advanced the users' nonces; blocks continue from there.
         Ok(())
@@ -350,16 +591,273 @@ impl Suite {
                 access_list,
             };
         }
-        let mix = self.options.mix;
-        let mut pick = self.rng.below(mix.total().max(1) as usize) as u32;
-        if pick < mix.payments {
-            return self.payment();
+        let weights = self.options.mix.weights();
+        let mut pick = self.rng.below(self.options.mix.total().max(1) as usize) as u32;
+        let app = weights
+            .iter()
+            .position(|&w| {
+                if pick < w {
+                    true
+                } else {
+                    pick -= w;
+                    false
+                }
+            })
+            .unwrap_or(weights.len() - 1);
+        match app {
+            0 => self.payment(),
+            1 => self.nft_step(),
+            2 => self.swap(),
+            3 => self.job_step(),
+            4 => self.proposal_step(),
+            5 => self.wallet_step(),
+            6 => self.shipment_step(),
+            _ => self.counter(),
         }
-        pick -= mix.payments;
-        if pick < mix.supply_chain {
-            return self.shipment_step();
+    }
+
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Buys a listed NFT (the royalty goes to its creator), or lists one again.
+    fn nft_step(&mut self) -> Planned {
+        use keyway_nft::{Listing, client};
+        let index = self.rng.below(self.nfts.len());
+        let nft = self.nfts[index].clone();
+        let contract = self.apps.nft;
+        let token = self.apps.token;
+        match nft.price {
+            Some(price) => {
+                let buyer = self.other_user(nft.owner);
+                let listing = Listing {
+                    payment_token: token,
+                    price,
+                };
+                let (kind, access_list) = client::buy(
+                    contract,
+                    self.users[buyer].address(),
+                    nft.id,
+                    self.users[nft.owner].address(),
+                    &nft.info,
+                    &listing,
+                );
+                self.nfts[index].owner = buyer;
+                self.nfts[index].price = None;
+                Planned {
+                    user: buyer,
+                    kind,
+                    access_list,
+                }
+            }
+            None => {
+                let price = 1_000 + self.rng.below(4_000) as u128;
+                let listing = Listing {
+                    payment_token: token,
+                    price,
+                };
+                self.nfts[index].price = Some(price);
+                let (kind, access_list) = client::list(contract, nft.id, &listing);
+                Planned {
+                    user: nft.owner,
+                    kind,
+                    access_list,
+                }
+            }
         }
-        self.counter()
+    }
+
+    /// Swaps a small amount of either token (no slippage limit: the pool is deep).
+    fn swap(&mut self) -> Planned {
+        let user = self.user();
+        let pool = self.apps.pool;
+        let token_in = if self.rng.below(2) == 0 {
+            pool.token_a
+        } else {
+            pool.token_b
+        };
+        let amount = 1_000 + self.rng.below(9_000) as u128;
+        let (kind, access_list) = pool.swap(self.users[user].address(), token_in, amount, 1);
+        Planned {
+            user,
+            kind,
+            access_list,
+        }
+    }
+
+    /// Creates a job, or moves one on: the freelancer delivers, the client releases.
+    fn job_step(&mut self) -> Planned {
+        use keyway_escrow::client;
+        let (escrow, token) = (self.apps.escrow, self.apps.token);
+        if self.jobs.is_empty() || self.rng.below(3) == 0 {
+            let client_user = self.user();
+            let freelancer = self.other_user(client_user);
+            let mut arbiter = self.other_user(freelancer);
+            if arbiter == client_user {
+                arbiter = self.other_user(arbiter);
+            }
+            let id = self.id();
+            self.jobs.push(Job {
+                id,
+                client: client_user,
+                freelancer,
+                milestone: 0,
+                delivered: false,
+            });
+            let (kind, access_list) = client::create_job(
+                escrow,
+                self.users[client_user].address(),
+                id,
+                self.users[freelancer].address(),
+                self.users[arbiter].address(),
+                token,
+                &JOB_MILESTONES,
+                ENV.time + 30 * 24 * 3600,
+            );
+            return Planned {
+                user: client_user,
+                kind,
+                access_list,
+            };
+        }
+        let index = self.rng.below(self.jobs.len());
+        let job = self.jobs[index];
+        if !job.delivered {
+            self.jobs[index].delivered = true;
+            let (kind, access_list) = client::mark_delivered(escrow, job.id, job.milestone);
+            return Planned {
+                user: job.freelancer,
+                kind,
+                access_list,
+            };
+        }
+        let freelancer = self.users[job.freelancer].address();
+        let (kind, access_list) = client::release(escrow, token, freelancer, job.id, job.milestone);
+        if job.milestone + 1 == JOB_MILESTONES.len() as u32 {
+            self.jobs.swap_remove(index);
+        } else {
+            self.jobs[index].milestone += 1;
+            self.jobs[index].delivered = false;
+        }
+        Planned {
+            user: job.client,
+            kind,
+            access_list,
+        }
+    }
+
+    /// Proposes a treasury payout, votes on one, or executes one that has a majority.
+    fn proposal_step(&mut self) -> Planned {
+        use keyway_dao::client;
+        let dao = self.apps.dao;
+        let majority = DAO_MEMBERS / 2 + 1;
+        if self.proposals.is_empty() || self.rng.below(4) == 0 {
+            let proposer = self.rng.below(DAO_MEMBERS);
+            let to = self.user();
+            let amount = 1 + self.rng.below(1_000) as u128;
+            let id = self.id();
+            self.proposals.push(Proposal {
+                id,
+                to,
+                amount,
+                votes: 0,
+            });
+            let (kind, access_list) = client::propose(
+                dao,
+                self.users[proposer].address(),
+                id,
+                self.users[to].address(),
+                amount,
+                ENV.time + 7 * 24 * 3600,
+            );
+            return Planned {
+                user: proposer,
+                kind,
+                access_list,
+            };
+        }
+        let index = self.rng.below(self.proposals.len());
+        let proposal = self.proposals[index];
+        if proposal.votes < majority {
+            // Members vote in order, so nobody votes twice.
+            let voter = proposal.votes;
+            self.proposals[index].votes += 1;
+            let (kind, access_list) =
+                client::vote(dao, self.users[voter].address(), proposal.id, true);
+            return Planned {
+                user: voter,
+                kind,
+                access_list,
+            };
+        }
+        self.proposals.swap_remove(index);
+        let action = keyway_dao::Action::Payout {
+            to: self.users[proposal.to].address(),
+            amount: proposal.amount,
+        };
+        let (kind, access_list) = client::execute(dao, self.apps.token, proposal.id, &action);
+        Planned {
+            user: self.user(),
+            kind,
+            access_list,
+        }
+    }
+
+    /// Submits a wallet payment, approves one, or executes one with enough approvals.
+    fn wallet_step(&mut self) -> Planned {
+        use keyway_multisig::client;
+        let (wallet, token) = (self.apps.multisig, self.apps.token);
+        let owner = |k: u32| MULTISIG_OWNERS.start + k as usize;
+        if self.payments.is_empty() || self.rng.below(3) == 0 {
+            let to = self.user();
+            let amount = 1 + self.rng.below(1_000) as u128;
+            let id = self.id();
+            self.payments.push(WalletPayment {
+                id,
+                to,
+                amount,
+                approvals: 0,
+            });
+            let (inner, _) =
+                keyway_token::client::transfer(token, wallet, self.users[to].address(), amount);
+            let submitter = owner(0);
+            let (kind, access_list) =
+                client::submit_call(wallet, self.users[submitter].address(), id, &inner);
+            return Planned {
+                user: submitter,
+                kind,
+                access_list,
+            };
+        }
+        let index = self.rng.below(self.payments.len());
+        let payment = self.payments[index];
+        if payment.approvals < MULTISIG_THRESHOLD {
+            let approver = owner(payment.approvals);
+            self.payments[index].approvals += 1;
+            let (kind, access_list) =
+                client::approve(wallet, self.users[approver].address(), payment.id);
+            return Planned {
+                user: approver,
+                kind,
+                access_list,
+            };
+        }
+        self.payments.swap_remove(index);
+        let (_, inner) = keyway_token::client::transfer(
+            token,
+            wallet,
+            self.users[payment.to].address(),
+            payment.amount,
+        );
+        let executor = owner(0);
+        let (kind, access_list) =
+            client::execute(wallet, self.users[executor].address(), payment.id, &inner);
+        Planned {
+            user: executor,
+            kind,
+            access_list,
+        }
     }
 
     fn payment(&mut self) -> Planned {
@@ -398,8 +896,7 @@ impl Suite {
             let shipper = 4 * self.rng.below(self.users.len().div_ceil(4));
             let carrier = self.other_user(shipper);
             let receiver = self.other_user(carrier);
-            let id = self.next_shipment;
-            self.next_shipment += 1;
+            let id = self.id();
             self.shipments.push(Shipment {
                 id,
                 carrier,
@@ -484,8 +981,18 @@ mod tests {
             ..SuiteOptions::default()
         };
         let mut suite = Suite::new(options).unwrap();
+        let apps = suite.apps;
+        let mut called = std::collections::BTreeSet::new();
         for _ in 0..2 {
             let block = suite.block(150, 2);
+            for signed in &block {
+                if let TxKind::Call {
+                    contract, method, ..
+                } = &signed.tx.kind
+                {
+                    called.insert((*contract, method.clone()));
+                }
+            }
             let run = |threads| {
                 execute_block(
                     &suite.runtime,
@@ -506,6 +1013,22 @@ mod tests {
                 assert_eq!(one.state_diff, other.state_diff);
             }
             suite.state.apply(&one.state_diff);
+        }
+        // Every application's main flow took part.
+        for (contract, method) in [
+            (apps.token, "transfer"),
+            (apps.nft, "buy"),
+            (apps.pool.address, "swap"),
+            (apps.escrow, "release"),
+            (apps.dao, "execute"),
+            (apps.multisig, "execute"),
+            (apps.supply_chain, "pick_up"),
+            (apps.hotspot, "increment"),
+        ] {
+            assert!(
+                called.contains(&(contract, method.to_string())),
+                "no {method} on {contract}"
+            );
         }
     }
 }
