@@ -6,6 +6,7 @@ use anyhow::{Context, ensure};
 use keyway_scheduler::{BlockOptions, Priority, build_graph, execute_block};
 use serde_json::json;
 
+use crate::suite::{ENV as SUITE_ENV, Suite, SuiteOptions};
 use crate::workload::{ENV, Pattern, Workload};
 
 /// Options of `keyway bench`.
@@ -20,6 +21,9 @@ pub struct BenchArgs {
     /// Parallel worker threads.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
+    /// Users of the realistic contract-suite workload (0 leaves it out).
+    #[arg(long, default_value_t = 1_000)]
+    pub suite_users: usize,
     /// Runs per measurement (the fastest counts).
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
@@ -75,68 +79,104 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "graph",
         "graph%"
     );
+    let measure = |name: &str,
+                   runtime: &keyway_runtime::Runtime,
+                   state: &keyway_runtime::InMemoryState,
+                   env: &keyway_host_api::BlockEnv,
+                   block: &[keyway_host_api::SignedTransaction],
+                   rows: &mut Vec<serde_json::Value>|
+     -> anyhow::Result<()> {
+        let size = block.len();
+        let repeat = if size >= 100_000 { 1 } else { args.repeat };
+        let (graph_time, graph) = fastest(repeat, || Ok(build_graph(block)))?;
+        let stats = graph.stats();
+        let execute = |threads: usize, priority: Priority| {
+            let mut options = BlockOptions::with_threads(threads);
+            options.priority = priority;
+            options.signatures_verified = true;
+            fastest(repeat, || {
+                execute_block(runtime, state, env, block, &options).context("executing the block")
+            })
+        };
+        let (seq, reference) = execute(1, Priority::CriticalPath)?;
+        let (par, parallel) = execute(t, Priority::CriticalPath)?;
+        let (fifo, _) = execute(t, Priority::Fifo)?;
+        ensure!(
+            reference.receipts == parallel.receipts && reference.state_diff == parallel.state_diff,
+            "{name} {size}: parallel disagrees with sequential"
+        );
+        let n = size as f64;
+        let bound = (t as f64).min(stats.parallelism());
+        let speedup = seq.as_secs_f64() / par.as_secs_f64();
+        let fifo_speedup = seq.as_secs_f64() / fifo.as_secs_f64();
+        let graph_ns = graph_time.as_nanos() as f64 / n;
+        let graph_share = 100.0 * graph_time.as_secs_f64() / par.as_secs_f64();
+        println!(
+            "{:<12} {:>7} {:>10.0} {:>10.0} {:>7.2}x {:>7.2}x {:>6.2}x {:>9.2} {:>9.2} {:>6.0}ns {:>6.1}%",
+            name,
+            size,
+            n / seq.as_secs_f64(),
+            n / par.as_secs_f64(),
+            speedup,
+            fifo_speedup,
+            bound,
+            seq.as_secs_f64() * 1e6 / n,
+            par.as_secs_f64() * 1e6 / n,
+            graph_ns,
+            graph_share,
+        );
+        rows.push(json!({
+            "pattern": name,
+            "transactions": size,
+            "threads": t,
+            "tx_per_s_1_thread": n / seq.as_secs_f64(),
+            "tx_per_s_parallel": n / par.as_secs_f64(),
+            "speedup_critical_path": speedup,
+            "speedup_fifo": fifo_speedup,
+            "work_span_bound": stats.parallelism(),
+            "bound_at_threads": bound,
+            "us_per_tx_1_thread": seq.as_secs_f64() * 1e6 / n,
+            "graph_build_ns_per_tx": graph_ns,
+            "graph_build_share_percent": graph_share,
+            "edges": stats.edges,
+            "components": stats.components,
+        }));
+        Ok(())
+    };
     for &size in &args.sizes {
         for pattern in patterns {
             workload.reset_nonces();
             eprintln!("signing {size} {} transfers...", pattern.name());
             let block = workload.block(pattern, size, 42, t);
-            let repeat = if size >= 100_000 { 1 } else { args.repeat };
-            let (graph_time, graph) = fastest(repeat, || Ok(build_graph(&block)))?;
-            let stats = graph.stats();
-            let execute = |threads: usize, priority: Priority| {
-                let mut options = BlockOptions::with_threads(threads);
-                options.priority = priority;
-                options.signatures_verified = true;
-                fastest(repeat, || {
-                    execute_block(&workload.runtime, &workload.state, &ENV, &block, &options)
-                        .context("executing the block")
-                })
-            };
-            let (seq, reference) = execute(1, Priority::CriticalPath)?;
-            let (par, parallel) = execute(t, Priority::CriticalPath)?;
-            let (fifo, _) = execute(t, Priority::Fifo)?;
-            ensure!(
-                reference.receipts == parallel.receipts
-                    && reference.state_diff == parallel.state_diff,
-                "{} {size}: parallel disagrees with sequential",
-                pattern.name()
+            measure(
+                &pattern.name(),
+                &workload.runtime,
+                &workload.state,
+                &ENV,
+                &block,
+                &mut rows,
+            )?;
+        }
+        if args.suite_users > 0 {
+            // A fresh setup per size: the generator's model must match the state.
+            eprintln!(
+                "setting up the contract suite for {} users...",
+                args.suite_users
             );
-            let n = size as f64;
-            let bound = (t as f64).min(stats.parallelism());
-            let speedup = seq.as_secs_f64() / par.as_secs_f64();
-            let fifo_speedup = seq.as_secs_f64() / fifo.as_secs_f64();
-            let graph_ns = graph_time.as_nanos() as f64 / n;
-            let graph_share = 100.0 * graph_time.as_secs_f64() / par.as_secs_f64();
-            println!(
-                "{:<12} {:>7} {:>10.0} {:>10.0} {:>7.2}x {:>7.2}x {:>6.2}x {:>9.2} {:>9.2} {:>6.0}ns {:>6.1}%",
-                pattern.name(),
-                size,
-                n / seq.as_secs_f64(),
-                n / par.as_secs_f64(),
-                speedup,
-                fifo_speedup,
-                bound,
-                seq.as_secs_f64() * 1e6 / n,
-                par.as_secs_f64() * 1e6 / n,
-                graph_ns,
-                graph_share,
-            );
-            rows.push(json!({
-                "pattern": pattern.name(),
-                "transactions": size,
-                "threads": t,
-                "tx_per_s_1_thread": n / seq.as_secs_f64(),
-                "tx_per_s_parallel": n / par.as_secs_f64(),
-                "speedup_critical_path": speedup,
-                "speedup_fifo": fifo_speedup,
-                "work_span_bound": stats.parallelism(),
-                "bound_at_threads": bound,
-                "us_per_tx_1_thread": seq.as_secs_f64() * 1e6 / n,
-                "graph_build_ns_per_tx": graph_ns,
-                "graph_build_share_percent": graph_share,
-                "edges": stats.edges,
-                "components": stats.components,
-            }));
+            let mut suite = Suite::new(SuiteOptions {
+                users: args.suite_users,
+                ..SuiteOptions::default()
+            })?;
+            eprintln!("signing {size} suite transactions...");
+            let block = suite.block(size, t);
+            measure(
+                "suite",
+                &suite.runtime,
+                &suite.state,
+                &SUITE_ENV,
+                &block,
+                &mut rows,
+            )?;
         }
     }
 

@@ -11,7 +11,7 @@ use keyway_host_api::{
 };
 use wasmtime::{Engine, Linker, ModuleExport, Store, Trap};
 
-use crate::cache::{CodeCache, CompileError, CompiledContract};
+use crate::cache::{CodeCache, CompileError, CompiledContract, SharedArtifacts};
 use crate::calls::{ContextPtr, TxContext};
 use crate::crypto::{self, VerifiedTransaction};
 use crate::host::{Exit, ExitSignal, HostState, TxState, define_host_functions};
@@ -170,11 +170,12 @@ impl Runtime {
     /// Builds the engine shards, their linkers and code caches.
     pub fn new(config: RuntimeConfig) -> Result<Self, RuntimeError> {
         let count = config.engine_shards.max(1);
+        let artifacts = Arc::new(SharedArtifacts::default());
         let shards = (0..count)
             .map(|_| {
                 Ok(Padded {
                     busy: AtomicBool::new(false),
-                    shard: Shard::new(&config)?,
+                    shard: Shard::new(&config, artifacts.clone())?,
                 })
             })
             .collect::<Result<Vec<_>, RuntimeError>>()?;
@@ -352,13 +353,13 @@ pub(crate) struct CallResult {
 }
 
 impl Shard {
-    fn new(config: &RuntimeConfig) -> Result<Self, RuntimeError> {
+    fn new(config: &RuntimeConfig, artifacts: Arc<SharedArtifacts>) -> Result<Self, RuntimeError> {
         let engine = crate::engine::build_engine(&config.limits, config.instance_slots)
             .map_err(|e| RuntimeError::Engine(e.to_string()))?;
         let mut linker = Linker::new(&engine);
         define_host_functions(&mut linker).map_err(|e| RuntimeError::Engine(e.to_string()))?;
         let fingerprint = crate::engine::fingerprint(&engine);
-        let cache = CodeCache::new(config.cache_dir.as_deref(), &fingerprint)
+        let cache = CodeCache::new(config.cache_dir.as_deref(), &fingerprint, artifacts)
             .map_err(|e| compile_fault(&[0; 32], e))?;
         Ok(Shard {
             engine,
