@@ -17,7 +17,7 @@ use keyway_host_api::{
 };
 use keyway_runtime::{InMemoryState, Keypair, Runtime, RuntimeConfig, crypto};
 
-use crate::workload::SplitMix;
+use crate::workload::{SplitMix, sign_in_parallel};
 
 /// The committed artifacts of the suite, by contract directory name.
 pub const ARTIFACTS: &[(&str, &[u8])] = &[
@@ -567,17 +567,7 @@ impl Suite {
                 gas_limit: TX_GAS,
             })
         };
-        let chunk = signed.len().div_ceil(threads.max(1)).max(1);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = signed
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || part.iter().map(sign).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("signing thread"))
-                .collect()
-        })
+        sign_in_parallel(&signed, threads, sign)
     }
 
     fn user(&mut self) -> usize {
