@@ -23,6 +23,11 @@ pub struct DemoArgs {
     /// Fraction of the transactions that increment the one contended counter.
     #[arg(long, default_value_t = 0.02)]
     pub hot_share: f64,
+    /// Weights of the applications, e.g. `payments=30,nft=12,amm=6` (unnamed ones get 0;
+    /// names: payments, nft, amm, escrow, dao, multisig, supply-chain, counters). Default:
+    /// all of them.
+    #[arg(long, value_parser = Mix::parse)]
+    pub mix: Option<Mix>,
     /// Worker threads of the parallel run (default: available cores, at least 2).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -55,7 +60,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let options = SuiteOptions {
         users: args.users,
         hot_share: args.hot_share,
-        mix: Mix::default(),
+        mix: args.mix.unwrap_or_default(),
         seed: args.seed,
     };
     let mut suite = with_spinner(

@@ -131,6 +131,62 @@ impl Mix {
     fn total(&self) -> u32 {
         self.weights().iter().sum()
     }
+
+    /// The applications' names, in the order of `weights`.
+    pub const NAMES: [&'static str; 8] = [
+        "payments",
+        "nft",
+        "amm",
+        "escrow",
+        "dao",
+        "multisig",
+        "supply-chain",
+        "counters",
+    ];
+
+    /// Parses `name=weight,...` (names from [`Mix::NAMES`]); unnamed applications get 0.
+    pub fn parse(text: &str) -> Result<Mix, String> {
+        let mut weights = [0u32; 8];
+        for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+            let (name, weight) = part
+                .split_once('=')
+                .ok_or_else(|| format!("`{part}`: expected name=weight"))?;
+            let index = Self::NAMES
+                .iter()
+                .position(|n| *n == name.trim())
+                .ok_or_else(|| {
+                    format!(
+                        "unknown application `{}` (known: {})",
+                        name.trim(),
+                        Self::NAMES.join(", ")
+                    )
+                })?;
+            weights[index] = weight
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{part}`: the weight must be a whole number"))?;
+        }
+        let [
+            payments,
+            nft,
+            amm,
+            escrow,
+            dao,
+            multisig,
+            supply_chain,
+            counters,
+        ] = weights;
+        Ok(Mix {
+            payments,
+            nft,
+            amm,
+            escrow,
+            dao,
+            multisig,
+            supply_chain,
+            counters,
+        })
+    }
 }
 
 /// How a suite is set up and what its blocks contain.
@@ -580,7 +636,8 @@ impl Suite {
     }
 
     fn plan_one(&mut self) -> Planned {
-        if self.rng.unit() < self.options.hot_share {
+        // With every weight 0, all traffic is hot.
+        if self.rng.unit() < self.options.hot_share || self.options.mix.total() == 0 {
             let user = self.user();
             let (kind, access_list) = keyway_hotspot::client::increment(self.apps.hotspot, 1);
             return Planned {
@@ -970,6 +1027,19 @@ fn describe(kind: &TxKind) -> String {
 mod tests {
     use super::*;
     use keyway_scheduler::{BlockOptions, execute_block};
+
+    #[test]
+    fn mixes_parse_by_name() {
+        let mix = Mix::parse("payments=3, nft=1,supply-chain=2").unwrap();
+        assert_eq!(mix.weights(), [3, 1, 0, 0, 0, 0, 2, 0]);
+        assert!(
+            Mix::parse("lottery=1")
+                .unwrap_err()
+                .contains("unknown application")
+        );
+        assert!(Mix::parse("nft").is_err());
+        assert!(Mix::parse("nft=-1").is_err());
+    }
 
     #[test]
     fn suite_blocks_succeed_and_agree_across_threads() {
