@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use keyway_cli::{bench, demo, exec_cmd, validate_cmd, vectors};
+use keyway_cli::{bench, demo, exec_cmd, simulate_cmd, validate_cmd, vectors};
 
 /// Keyway: a deterministic WebAssembly smart-contract runtime with a parallel scheduler.
 #[derive(Parser)]
@@ -31,6 +31,10 @@ enum Command {
     /// Executes the block of a vector file against its pre-state and prints the receipts
     /// and the state-diff hash.
     Exec(exec_cmd::ExecArgs),
+    /// Discovers the access list of each transaction of a vector file (running them in
+    /// order, each seeing the writes of the ones before) and prints it in the file's own
+    /// `access_list` syntax, with the simulated status and gas.
+    Simulate(simulate_cmd::SimulateArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
         Command::Conformance(command) => vectors::command::run(&command),
         Command::Validate(args) => validate_cmd::run(&args),
         Command::Exec(args) => exec_cmd::run(&args),
+        Command::Simulate(args) => simulate_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

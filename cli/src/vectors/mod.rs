@@ -27,7 +27,7 @@ pub mod bytes;
 pub mod command;
 pub mod fill;
 pub mod format;
-mod json;
+pub(crate) mod json;
 pub mod load;
 pub mod run;
 
