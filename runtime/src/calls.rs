@@ -16,8 +16,8 @@ use wasmtime::{Caller, Linker, ModuleExport};
 use crate::cache::CompiledContract;
 use crate::execute::{Frame, RuntimeError, Shard};
 use crate::host::{
-    Exit, HostLimits, HostState, TxState, charge_cost, exit, fault, memory_and_state, range,
-    read_guest, within,
+    Exit, HostLimits, HostState, TxState, charge_cost, exit, fault, gas_left, memory_and_state,
+    range, read_guest, set_gas_left, within,
 };
 use crate::state::StateView;
 
@@ -165,7 +165,7 @@ fn call(
         Ok(Callee::Undeclared) => return exit(&mut caller, Exit::UndeclaredRead),
         Ok(Callee::Refused(status)) => (status, Vec::new()),
         Ok(Callee::Ready(compiled, export)) => {
-            let fuel = caller.get_fuel()?;
+            let fuel = gas_left(&mut caller)?;
             let allowance = gas_allowance.min(fuel);
             let frame = Frame {
                 compiled: &compiled,
@@ -190,7 +190,7 @@ fn call(
             };
             caller.data_mut().tx = tx;
             let used = allowance - result.gas_left.min(allowance);
-            caller.set_fuel(fuel - used)?;
+            set_gas_left(&mut caller, fuel - used)?;
             caller.data_mut().limiter.fuel_bound = fuel - used;
             (result.status, result.return_data)
         }

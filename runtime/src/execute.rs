@@ -14,7 +14,9 @@ use wasmtime::{Engine, Linker, ModuleExport, Store, Trap};
 use crate::cache::{CodeCache, CompileError, CompiledContract, SharedArtifacts};
 use crate::calls::{ContextPtr, TxContext};
 use crate::crypto::{self, VerifiedTransaction};
-use crate::host::{Exit, ExitSignal, HostState, TxState, define_host_functions};
+use crate::host::{
+    Exit, ExitSignal, HostState, TxState, define_host_functions, gas_left, overspent, set_gas_left,
+};
 use crate::limits::Limits;
 use crate::state::{StateError, StateView, WriteSet};
 use crate::validate::{ModuleInfo, ValidationError, check_wasm};
@@ -682,7 +684,7 @@ impl Shard {
         // Fuel is set before instantiating, so no future wasmtime change to instantiation
         // (start sections are rejected today) could run guest code unmetered.
         let fuel = frame.gas - instantiate_cost;
-        store.set_fuel(fuel).map_err(execution_fault)?;
+        set_gas_left(&mut store, fuel).map_err(execution_fault)?;
         let status = match frame.compiled.pre.instantiate(&mut store) {
             Ok(instance) => {
                 let limiter = &mut store.data_mut().limiter;
@@ -707,7 +709,9 @@ impl Shard {
                     // Memory growth not yet charged by a host call must still be affordable.
                     Ok(()) => {
                         let pending = store.data().limiter.pending_gas;
-                        if pending > store.get_fuel().map_err(execution_fault)? {
+                        if pending > gas_left(&store).map_err(execution_fault)?
+                            || overspent(&store).map_err(execution_fault)?
+                        {
                             Status::OutOfGas
                         } else {
                             Status::Success
@@ -798,7 +802,7 @@ fn finish(mut store: Store<HostState>, status: Status, marks: Marks) -> (CallRes
     let pending = std::mem::take(&mut store.data_mut().limiter.pending_gas);
     let gas_left = match status {
         Status::OutOfGas => 0,
-        _ => store.get_fuel().unwrap_or(0).saturating_sub(pending),
+        _ => gas_left(&store).unwrap_or(0).saturating_sub(pending),
     };
     let host = store.data_mut();
     let mut tx = std::mem::take(&mut host.tx);

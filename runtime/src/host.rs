@@ -6,7 +6,7 @@
 
 use keyway_host_api::gas::{self, HostCost};
 use keyway_host_api::{AccessList, Address, BlockEnv, Event, IMPORT_MODULE, Key};
-use wasmtime::{Caller, Linker, Memory, ResourceLimiter};
+use wasmtime::{AsContext, AsContextMut, Caller, Linker, Memory, ResourceLimiter};
 
 use crate::calls::ContextPtr;
 use crate::execute::RuntimeError;
@@ -335,16 +335,41 @@ pub(crate) fn fault<T>(caller: &mut Caller<'_, HostState>, error: RuntimeError) 
     Err(wasmtime::Error::new(ExitSignal))
 }
 
+/// The fuel a store holds beyond its gas. wasmtime's fuel checks (function entry, loop
+/// headers) trap when the fuel left reaches zero, not below it, so without this unit a
+/// call that uses exactly its gas limit would run out of gas at its last check, and a
+/// transaction's `gas_used` would not be a sufficient `gas_limit` for it. It also makes
+/// overspending visible: operators after the last fuel check are charged unchecked, and
+/// wasmtime reports fuel below zero as zero, so zero fuel means the gas was overspent.
+const FUEL_RESERVE: u64 = 1;
+
+/// The gas a store has left (its fuel minus the reserve).
+pub(crate) fn gas_left(ctx: impl AsContext) -> wasmtime::Result<u64> {
+    Ok(ctx.as_context().get_fuel()?.saturating_sub(FUEL_RESERVE))
+}
+
+/// True when Wasm used more gas than it had (after its last fuel check): the call is
+/// out of gas, whatever it did next.
+pub(crate) fn overspent(ctx: impl AsContext) -> wasmtime::Result<bool> {
+    Ok(ctx.as_context().get_fuel()? < FUEL_RESERVE)
+}
+
+/// Gives a store `gas` (plus the reserve) as fuel.
+pub(crate) fn set_gas_left(mut ctx: impl AsContextMut, gas: u64) -> wasmtime::Result<()> {
+    ctx.as_context_mut()
+        .set_fuel(gas.saturating_add(FUEL_RESERVE))
+}
+
 /// Charges `amount` plus any queued memory-growth gas, before the work is done.
 pub(crate) fn charge(caller: &mut Caller<'_, HostState>, amount: u64) -> HostResult<()> {
-    let fuel = caller.get_fuel()?;
+    let gas = gas_left(&mut *caller)?;
     let total = amount.saturating_add(std::mem::take(&mut caller.data_mut().limiter.pending_gas));
-    if total > fuel {
-        caller.set_fuel(0)?;
+    if total > gas || overspent(&mut *caller)? {
+        set_gas_left(&mut *caller, 0)?;
         return exit(caller, Exit::OutOfGas);
     }
-    caller.set_fuel(fuel - total)?;
-    caller.data_mut().limiter.fuel_bound = fuel - total;
+    set_gas_left(&mut *caller, gas - total)?;
+    caller.data_mut().limiter.fuel_bound = gas - total;
     Ok(())
 }
 
@@ -732,7 +757,7 @@ pub(crate) fn define_host_functions(linker: &mut Linker<HostState>) -> wasmtime:
         "gas_remaining",
         |mut caller: Caller<'_, HostState>| -> HostResult<u64> {
             charge_cost(&mut caller, gas::GAS_REMAINING, 0)?;
-            caller.get_fuel()
+            gas_left(&mut caller)
         },
     )?;
 

@@ -99,6 +99,17 @@ proptest! {
                 );
             }
 
+            // The simulated gas is a sufficient limit.
+            if found.outcome.receipt.status == Status::Success {
+                let exact = Transaction {
+                    access_list: list.clone(),
+                    gas_limit: found.outcome.receipt.gas_used,
+                    ..tx.clone()
+                };
+                let outcome = h.runtime.execute(&h.state, &h.env, &h.key.sign(exact)).unwrap();
+                prop_assert_eq!(outcome.receipt.status, Status::Success);
+            }
+
             let declared = Transaction { access_list: list.clone(), ..tx };
             let outcome = f.harness.submit(&f.harness.key.sign(declared));
             prop_assert!(!undeclared(outcome.receipt.status), "{:?}", outcome.receipt);

@@ -378,3 +378,33 @@ fn declared_values_are_priced_per_byte_and_only_the_callees_are_loaded() {
     let foreign_large = has_a(&mut h, with_foreign);
     assert_eq!(foreign_absent, foreign_large);
 }
+
+#[test]
+fn a_gas_limit_equal_to_the_gas_used_is_enough() {
+    let mut h = Harness::new();
+    let contract = h.deploy_wat("probe.wat");
+    let access = keys(contract, &["a"], &["b"]);
+    // `remember` ends in plain Wasm (wasmtime checks fuel at function entry), `has_a` in
+    // a host call: both must succeed with exactly their own gas, and fail with one less.
+    for method in ["remember", "has_a", "emit"] {
+        // Twice: `emit`'s first write changes the declared values loaded (and priced).
+        h.call(contract, method, access.clone());
+        let first = h.call(contract, method, access.clone());
+        assert_eq!(first.receipt.status, Status::Success, "{method}");
+        let used = first.receipt.gas_used;
+        let exact = h.call_with(contract, method, vec![], access.clone(), used);
+        assert_eq!(
+            exact.receipt.status,
+            Status::Success,
+            "{method} with {used}"
+        );
+        assert_eq!(exact.receipt.gas_used, used);
+        let short = h.call_with(contract, method, vec![], access.clone(), used - 1);
+        assert_eq!(
+            short.receipt.status,
+            Status::OutOfGas,
+            "{method} with {}",
+            used - 1
+        );
+    }
+}
