@@ -18,6 +18,9 @@
 //!   own; a contract crate is `#![cfg_attr(target_arch = "wasm32", no_std)]`.
 //! - off `wasm32`, [`testing::TestEnv`]: the same functions run against an in-memory host
 //!   that enforces declared keys like the runtime, so contracts are unit-tested natively.
+//! - off `wasm32`, [`client`]: what a contract's `client` module builds its transactions
+//!   and their exact access lists from (calls, borsh arguments, normalized key lists, the
+//!   deploy and instantiate pair that creates a contract).
 //!
 //! ```
 //! use keyway_sdk::{Address, ContractError, Item, Map, env, method};
@@ -65,6 +68,8 @@ pub mod events;
 pub mod storage;
 mod sys;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod client;
 #[cfg(all(target_arch = "wasm32", feature = "glue"))]
 mod glue;
 #[cfg(not(target_arch = "wasm32"))]

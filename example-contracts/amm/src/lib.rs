@@ -523,8 +523,9 @@ pub mod client {
     use alloc::vec;
     use alloc::vec::Vec;
 
+    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, merge, view};
     use keyway_sdk::host_api::TxKind;
-    use keyway_sdk::{AccessList, Address, Key};
+    use keyway_sdk::{AccessList, Address};
     use keyway_token::client as token;
 
     use super::keys;
@@ -540,17 +541,6 @@ pub mod client {
         pub token_b: Address,
     }
 
-    fn encode(args: impl borsh::BorshSerialize) -> Vec<u8> {
-        borsh::to_vec(&args).expect("borsh encoding into a Vec cannot fail")
-    }
-
-    /// Adds `more`'s keys to `list`, keeping it normalized.
-    fn merge(list: &mut AccessList, more: AccessList) {
-        list.reads.extend(more.reads);
-        list.writes.extend(more.writes);
-        list.normalize();
-    }
-
     /// The two transactions that create a pool of `token_a` and `token_b`: deploy `code`,
     /// then instantiate it. `creator`'s next nonce is `nonce`; sign them with nonces
     /// `nonce` and `nonce + 1`. Returns the pool with them.
@@ -561,26 +551,14 @@ pub mod client {
         token_a: Address,
         token_b: Address,
     ) -> (Pool, [(TxKind, AccessList); 2]) {
-        use keyway_sdk::host_api::system;
+        let args = init_args(token_a, token_b);
+        let (address, create) = deploy_and_instantiate(code, creator, nonce, args, init_access);
         let pool = Pool {
-            address: system::contract_address(&creator, nonce + 1),
+            address,
             token_a,
             token_b,
         };
-        let deploy = TxKind::Deploy {
-            code: code.to_vec(),
-        };
-        let instantiate = TxKind::Instantiate {
-            code_hash: system::sha256(code),
-            args: init_args(token_a, token_b),
-        };
-        (
-            pool,
-            [
-                (deploy, AccessList::default()),
-                (instantiate, init_access(pool.address)),
-            ],
-        )
+        (pool, create)
     }
 
     /// `init`'s arguments (for `TxKind::Instantiate`).
@@ -590,35 +568,14 @@ pub mod client {
 
     /// What instantiating the pool at `pool` writes.
     pub fn init_access(pool: Address) -> AccessList {
-        AccessList {
-            reads: vec![],
-            writes: vec![Key::new(pool, keys::PAIR)],
-        }
+        access(pool, vec![], vec![keys::PAIR.to_vec()])
     }
 
     impl Pool {
-        fn call(&self, method: &str, args: Vec<u8>) -> TxKind {
-            TxKind::Call {
-                contract: self.address,
-                method: method.into(),
-                args,
-            }
-        }
-
-        /// The pool's own keys: `reads` and `writes`.
-        fn access(&self, reads: Vec<Vec<u8>>, writes: Vec<Vec<u8>>) -> AccessList {
-            let key = |bytes| Key::new(self.address, bytes);
-            let mut list = AccessList {
-                reads: reads.into_iter().map(key).collect(),
-                writes: writes.into_iter().map(key).collect(),
-            };
-            list.normalize();
-            list
-        }
-
         /// What a change of `provider`'s liquidity writes in the pool.
         fn liquidity_access(&self, provider: &Address) -> AccessList {
-            self.access(
+            access(
+                self.address,
                 vec![keys::PAIR.to_vec()],
                 vec![
                     keys::RESERVES.to_vec(),
@@ -653,7 +610,7 @@ pub mod client {
                 merge(&mut list, pull.1);
             }
             let args = encode((max_amount_a, max_amount_b, min_shares));
-            (self.call("add_liquidity", args), list)
+            (call(self.address, "add_liquidity", args), list)
         }
 
         /// `provider` burns `shares` for at least `min_amount_a` and `min_amount_b`.
@@ -673,7 +630,7 @@ pub mod client {
                 );
             }
             let args = encode((shares, min_amount_a, min_amount_b));
-            (self.call("remove_liquidity", args), list)
+            (call(self.address, "remove_liquidity", args), list)
         }
 
         /// `trader` sells `amount_in` of `token_in` for at least `min_amount_out` of the
@@ -686,7 +643,11 @@ pub mod client {
             amount_in: u128,
             min_amount_out: u128,
         ) -> (TxKind, AccessList) {
-            let mut list = self.access(vec![keys::PAIR.to_vec()], vec![keys::RESERVES.to_vec()]);
+            let mut list = access(
+                self.address,
+                vec![keys::PAIR.to_vec()],
+                vec![keys::RESERVES.to_vec()],
+            );
             let pull =
                 token::transfer_from(token_in, self.address, trader, self.address, amount_in);
             merge(&mut list, pull.1);
@@ -694,47 +655,45 @@ pub mod client {
             let pay = token::transfer(self.other(token_in), self.address, trader, 0);
             merge(&mut list, pay.1);
             let args = encode((token_in, amount_in, min_amount_out));
-            (self.call("swap", args), list)
+            (call(self.address, "swap", args), list)
         }
 
         /// Asks what selling `amount_in` of `token_in` would pay.
         pub fn quote(&self, token_in: Address, amount_in: u128) -> (TxKind, AccessList) {
-            (
-                self.call("quote", encode((token_in, amount_in))),
-                self.access(vec![keys::PAIR.to_vec(), keys::RESERVES.to_vec()], vec![]),
-            )
+            let reads = vec![keys::PAIR.to_vec(), keys::RESERVES.to_vec()];
+            view(self.address, "quote", encode((token_in, amount_in)), reads)
         }
 
         /// Reads the reserves.
         pub fn reserves(&self) -> (TxKind, AccessList) {
-            (
-                self.call("reserves", Vec::new()),
-                self.access(vec![keys::RESERVES.to_vec()], vec![]),
+            view(
+                self.address,
+                "reserves",
+                Vec::new(),
+                vec![keys::RESERVES.to_vec()],
             )
         }
 
         /// Reads the pair.
         pub fn tokens(&self) -> (TxKind, AccessList) {
-            (
-                self.call("tokens", Vec::new()),
-                self.access(vec![keys::PAIR.to_vec()], vec![]),
+            view(
+                self.address,
+                "tokens",
+                Vec::new(),
+                vec![keys::PAIR.to_vec()],
             )
         }
 
         /// Reads the shares outstanding.
         pub fn total_shares(&self) -> (TxKind, AccessList) {
-            (
-                self.call("total_shares", Vec::new()),
-                self.access(vec![keys::TOTAL_SHARES.to_vec()], vec![]),
-            )
+            let reads = vec![keys::TOTAL_SHARES.to_vec()];
+            view(self.address, "total_shares", Vec::new(), reads)
         }
 
         /// Reads `provider`'s shares.
         pub fn shares_of(&self, provider: Address) -> (TxKind, AccessList) {
-            (
-                self.call("shares_of", encode(provider)),
-                self.access(vec![keys::shares(&provider)], vec![]),
-            )
+            let reads = vec![keys::shares(&provider)];
+            view(self.address, "shares_of", encode(provider), reads)
         }
     }
 }

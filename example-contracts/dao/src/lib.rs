@@ -432,30 +432,12 @@ pub mod client {
     use alloc::vec;
     use alloc::vec::Vec;
 
+    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, merge, view};
     use keyway_sdk::host_api::TxKind;
-    use keyway_sdk::{AccessList, Address, Key};
+    use keyway_sdk::{AccessList, Address};
     use keyway_token::keys as token_keys;
 
     use super::{Action, keys};
-
-    fn call(dao: Address, method: &str, args: Vec<u8>) -> TxKind {
-        TxKind::Call {
-            contract: dao,
-            method: method.into(),
-            args,
-        }
-    }
-
-    fn encode(args: impl borsh::BorshSerialize) -> Vec<u8> {
-        borsh::to_vec(&args).expect("borsh encoding into a Vec cannot fail")
-    }
-
-    /// `reads` and `writes` (already keyed to their contracts), normalized.
-    fn list(reads: Vec<Key>, writes: Vec<Key>) -> AccessList {
-        let mut list = AccessList { reads, writes };
-        list.normalize();
-        list
-    }
 
     /// The two transactions that create a DAO over `token` with `members`: deploy
     /// `code`, then instantiate it by `creator`, whose next nonce is `nonce`. Returns the
@@ -467,22 +449,9 @@ pub mod client {
         token: Address,
         members: &[Address],
     ) -> (Address, [(TxKind, AccessList); 2]) {
-        use keyway_sdk::host_api::system;
-        let dao = system::contract_address(&creator, nonce + 1);
-        let deploy = TxKind::Deploy {
-            code: code.to_vec(),
-        };
-        let instantiate = TxKind::Instantiate {
-            code_hash: system::sha256(code),
-            args: init_args(token, members),
-        };
-        (
-            dao,
-            [
-                (deploy, AccessList::default()),
-                (instantiate, init_access(dao, members)),
-            ],
-        )
+        deploy_and_instantiate(code, creator, nonce, init_args(token, members), |dao| {
+            init_access(dao, members)
+        })
     }
 
     /// `init`'s arguments (for `TxKind::Instantiate`).
@@ -492,12 +461,9 @@ pub mod client {
 
     /// What instantiating the DAO at `dao` with `members` writes.
     pub fn init_access(dao: Address, members: &[Address]) -> AccessList {
-        let mut writes = vec![
-            Key::new(dao, keys::TOKEN.to_vec()),
-            Key::new(dao, keys::MEMBER_COUNT.to_vec()),
-        ];
-        writes.extend(members.iter().map(|m| Key::new(dao, keys::member(m))));
-        list(vec![], writes)
+        let mut writes = vec![keys::TOKEN.to_vec(), keys::MEMBER_COUNT.to_vec()];
+        writes.extend(members.iter().map(keys::member));
+        access(dao, vec![], writes)
     }
 
     /// `proposer` proposes paying `amount` to `payout_to` as proposal `id`.
@@ -511,10 +477,7 @@ pub mod client {
     ) -> (TxKind, AccessList) {
         (
             call(dao, "propose", encode((id, payout_to, amount, deadline))),
-            list(
-                vec![Key::new(dao, keys::member(&proposer))],
-                vec![Key::new(dao, keys::proposal(id))],
-            ),
+            access(dao, vec![keys::member(&proposer)], vec![keys::proposal(id)]),
         )
     }
 
@@ -528,12 +491,10 @@ pub mod client {
     ) -> (TxKind, AccessList) {
         (
             call(dao, "propose_member", encode((id, account, deadline))),
-            list(
-                vec![
-                    Key::new(dao, keys::member(&proposer)),
-                    Key::new(dao, keys::member(&account)),
-                ],
-                vec![Key::new(dao, keys::proposal(id))],
+            access(
+                dao,
+                vec![keys::member(&proposer), keys::member(&account)],
+                vec![keys::proposal(id)],
             ),
         )
     }
@@ -542,12 +503,10 @@ pub mod client {
     pub fn vote(dao: Address, voter: Address, id: u64, yes: bool) -> (TxKind, AccessList) {
         (
             call(dao, "vote", encode((id, yes))),
-            list(
-                vec![Key::new(dao, keys::member(&voter))],
-                vec![
-                    Key::new(dao, keys::proposal(id)),
-                    Key::new(dao, keys::vote(id, &voter)),
-                ],
+            access(
+                dao,
+                vec![keys::member(&voter)],
+                vec![keys::proposal(id), keys::vote(id, &voter)],
             ),
         )
     }
@@ -555,23 +514,19 @@ pub mod client {
     /// Executes proposal `id`, whose action is `action`, of a DAO whose treasury is
     /// held in `token` (a payout writes the DAO's and the payee's token balances).
     pub fn execute(dao: Address, token: Address, id: u64, action: &Action) -> (TxKind, AccessList) {
-        let proposal = Key::new(dao, keys::proposal(id));
-        let count = Key::new(dao, keys::MEMBER_COUNT.to_vec());
-        let access = match action {
-            Action::Payout { to, .. } => list(
-                vec![count, Key::new(dao, keys::TOKEN.to_vec())],
-                vec![
-                    proposal,
-                    Key::new(token, token_keys::balance(&dao)),
-                    Key::new(token, token_keys::balance(to)),
-                ],
-            ),
-            Action::AddMember { account } => list(
-                vec![],
-                vec![proposal, count, Key::new(dao, keys::member(account))],
-            ),
+        let (proposal, count) = (keys::proposal(id), keys::MEMBER_COUNT.to_vec());
+        let list = match action {
+            Action::Payout { to, .. } => {
+                let mut list = access(dao, vec![count, keys::TOKEN.to_vec()], vec![proposal]);
+                let balances = vec![token_keys::balance(&dao), token_keys::balance(to)];
+                merge(&mut list, access(token, vec![], balances));
+                list
+            }
+            Action::AddMember { account } => {
+                access(dao, vec![], vec![proposal, count, keys::member(account)])
+            }
         };
-        (call(dao, "execute", encode(id)), access)
+        (call(dao, "execute", encode(id)), list)
     }
 
     /// Reads proposal `id`.
@@ -616,28 +571,9 @@ pub mod client {
 
     /// Reads the treasury, the DAO's balance of `token`.
     pub fn treasury(dao: Address, token: Address) -> (TxKind, AccessList) {
-        (
-            call(dao, "treasury", vec![]),
-            list(
-                vec![
-                    Key::new(dao, keys::TOKEN.to_vec()),
-                    Key::new(token, token_keys::balance(&dao)),
-                ],
-                vec![],
-            ),
-        )
-    }
-
-    fn view(
-        dao: Address,
-        method: &str,
-        args: Vec<u8>,
-        reads: Vec<Vec<u8>>,
-    ) -> (TxKind, AccessList) {
-        let reads = reads
-            .into_iter()
-            .map(|bytes| Key::new(dao, bytes))
-            .collect();
-        (call(dao, method, args), list(reads, vec![]))
+        let (kind, mut list) = view(dao, "treasury", vec![], vec![keys::TOKEN.to_vec()]);
+        let balance = vec![token_keys::balance(&dao)];
+        merge(&mut list, access(token, balance, vec![]));
+        (kind, list)
     }
 }

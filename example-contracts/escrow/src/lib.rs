@@ -514,45 +514,26 @@ mod tests;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod client {
     use alloc::vec;
-    use alloc::vec::Vec;
 
+    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, merge, view};
     use keyway_sdk::host_api::TxKind;
-    use keyway_sdk::{AccessList, Address, Key};
+    use keyway_sdk::{AccessList, Address};
     use keyway_token::keys as token_keys;
 
     use super::keys;
 
-    fn call(escrow: Address, method: &str, args: Vec<u8>) -> TxKind {
-        TxKind::Call {
-            contract: escrow,
-            method: method.into(),
-            args,
-        }
-    }
-
-    fn encode(args: impl borsh::BorshSerialize) -> Vec<u8> {
-        borsh::to_vec(&args).expect("borsh encoding into a Vec cannot fail")
-    }
-
     /// Job `id` written in the escrow's namespace, plus the token keys the call's nested
     /// token call writes.
-    fn access(escrow: Address, id: u64, token_writes: Vec<Key>) -> AccessList {
-        let mut writes = vec![Key::new(escrow, keys::job(id))];
-        writes.extend(token_writes);
-        let mut list = AccessList {
-            reads: vec![],
-            writes,
-        };
-        list.normalize();
+    fn job_access(escrow: Address, id: u64, token_writes: AccessList) -> AccessList {
+        let mut list = access(escrow, vec![], vec![keys::job(id)]);
+        merge(&mut list, token_writes);
         list
     }
 
     /// What a transfer of the escrow's own `token`s to `payee` writes: both balances.
-    fn payout(escrow: Address, token: Address, payee: Address) -> Vec<Key> {
-        vec![
-            Key::new(token, token_keys::balance(&escrow)),
-            Key::new(token, token_keys::balance(&payee)),
-        ]
+    fn payout(escrow: Address, token: Address, payee: Address) -> AccessList {
+        let writes = vec![token_keys::balance(&escrow), token_keys::balance(&payee)];
+        access(token, vec![], writes)
     }
 
     /// The escrow has no `init`: deploying `code` and instantiating it by `creator`, whose
@@ -563,22 +544,7 @@ pub mod client {
         creator: Address,
         nonce: u64,
     ) -> (Address, [(TxKind, AccessList); 2]) {
-        use keyway_sdk::host_api::system;
-        let escrow = system::contract_address(&creator, nonce + 1);
-        let deploy = TxKind::Deploy {
-            code: code.to_vec(),
-        };
-        let instantiate = TxKind::Instantiate {
-            code_hash: system::sha256(code),
-            args: vec![],
-        };
-        (
-            escrow,
-            [
-                (deploy, AccessList::default()),
-                (instantiate, AccessList::default()),
-            ],
-        )
+        deploy_and_instantiate(code, creator, nonce, vec![], |_| AccessList::default())
     }
 
     /// `client` creates job `id`, paying the sum of `milestones` of `token` into the
@@ -596,9 +562,9 @@ pub mod client {
         deadline: u64,
     ) -> (TxKind, AccessList) {
         let token_writes = vec![
-            Key::new(token, token_keys::allowance(&client, &escrow)),
-            Key::new(token, token_keys::balance(&client)),
-            Key::new(token, token_keys::balance(&escrow)),
+            token_keys::allowance(&client, &escrow),
+            token_keys::balance(&client),
+            token_keys::balance(&escrow),
         ];
         (
             call(
@@ -606,7 +572,7 @@ pub mod client {
                 "create_job",
                 encode((id, freelancer, arbiter, token, milestones, deadline)),
             ),
-            access(escrow, id, token_writes),
+            job_access(escrow, id, access(token, vec![], token_writes)),
         )
     }
 
@@ -614,7 +580,7 @@ pub mod client {
     pub fn mark_delivered(escrow: Address, id: u64, milestone: u32) -> (TxKind, AccessList) {
         (
             call(escrow, "mark_delivered", encode((id, milestone))),
-            access(escrow, id, vec![]),
+            job_access(escrow, id, AccessList::default()),
         )
     }
 
@@ -629,7 +595,7 @@ pub mod client {
     ) -> (TxKind, AccessList) {
         (
             call(escrow, "release", encode((id, milestone))),
-            access(escrow, id, payout(escrow, token, freelancer)),
+            job_access(escrow, id, payout(escrow, token, freelancer)),
         )
     }
 
@@ -637,7 +603,7 @@ pub mod client {
     pub fn dispute(escrow: Address, id: u64, milestone: u32) -> (TxKind, AccessList) {
         (
             call(escrow, "dispute", encode((id, milestone))),
-            access(escrow, id, vec![]),
+            job_access(escrow, id, AccessList::default()),
         )
     }
 
@@ -653,7 +619,7 @@ pub mod client {
     ) -> (TxKind, AccessList) {
         (
             call(escrow, "resolve", encode((id, milestone, to_freelancer))),
-            access(escrow, id, payout(escrow, token, payee)),
+            job_access(escrow, id, payout(escrow, token, payee)),
         )
     }
 
@@ -666,25 +632,17 @@ pub mod client {
     ) -> (TxKind, AccessList) {
         (
             call(escrow, "refund", encode(id)),
-            access(escrow, id, payout(escrow, token, client)),
+            job_access(escrow, id, payout(escrow, token, client)),
         )
     }
 
     /// Reads job `id`.
     pub fn get_job(escrow: Address, id: u64) -> (TxKind, AccessList) {
-        view(escrow, "get_job", id)
+        view(escrow, "get_job", encode(id), vec![keys::job(id)])
     }
 
     /// Reads what the escrow holds for job `id`.
     pub fn held(escrow: Address, id: u64) -> (TxKind, AccessList) {
-        view(escrow, "held", id)
-    }
-
-    fn view(escrow: Address, method: &str, id: u64) -> (TxKind, AccessList) {
-        let list = AccessList {
-            reads: vec![Key::new(escrow, keys::job(id))],
-            writes: vec![],
-        };
-        (call(escrow, method, encode(id)), list)
+        view(escrow, "held", encode(id), vec![keys::job(id)])
     }
 }

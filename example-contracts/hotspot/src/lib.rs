@@ -160,32 +160,11 @@ pub mod client {
     use alloc::vec;
     use alloc::vec::Vec;
 
+    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, view};
     use keyway_sdk::host_api::TxKind;
-    use keyway_sdk::{AccessList, Address, Key};
+    use keyway_sdk::{AccessList, Address};
 
     use super::keys;
-
-    fn call(hotspot: Address, method: &str, args: Vec<u8>) -> TxKind {
-        TxKind::Call {
-            contract: hotspot,
-            method: method.into(),
-            args,
-        }
-    }
-
-    fn encode(args: impl borsh::BorshSerialize) -> Vec<u8> {
-        borsh::to_vec(&args).expect("borsh encoding into a Vec cannot fail")
-    }
-
-    fn access(hotspot: Address, reads: Vec<Vec<u8>>, writes: Vec<Vec<u8>>) -> AccessList {
-        let key = |bytes| Key::new(hotspot, bytes);
-        let mut list = AccessList {
-            reads: reads.into_iter().map(key).collect(),
-            writes: writes.into_iter().map(key).collect(),
-        };
-        list.normalize();
-        list
-    }
 
     /// The two transactions that create a hotspot: deploy `code`, then instantiate it by
     /// `creator`, whose next nonce is `nonce`. Returns the contract's address with them
@@ -195,22 +174,7 @@ pub mod client {
         creator: Address,
         nonce: u64,
     ) -> (Address, [(TxKind, AccessList); 2]) {
-        use keyway_sdk::host_api::system;
-        let hotspot = system::contract_address(&creator, nonce + 1);
-        let deploy = TxKind::Deploy {
-            code: code.to_vec(),
-        };
-        let instantiate = TxKind::Instantiate {
-            code_hash: system::sha256(code),
-            args: init_args(),
-        };
-        (
-            hotspot,
-            [
-                (deploy, AccessList::default()),
-                (instantiate, init_access(hotspot)),
-            ],
-        )
+        deploy_and_instantiate(code, creator, nonce, init_args(), init_access)
     }
 
     /// `init`'s arguments (for `TxKind::Instantiate`): none.
@@ -233,10 +197,7 @@ pub mod client {
 
     /// Reads the shared counter.
     pub fn get(hotspot: Address) -> (TxKind, AccessList) {
-        (
-            call(hotspot, "get", Vec::new()),
-            access(hotspot, vec![keys::COUNTER.to_vec()], vec![]),
-        )
+        view(hotspot, "get", Vec::new(), vec![keys::COUNTER.to_vec()])
     }
 
     /// `sender` adds `by` to its own counter.
@@ -249,9 +210,11 @@ pub mod client {
 
     /// Reads `account`'s own counter.
     pub fn get_own(hotspot: Address, account: Address) -> (TxKind, AccessList) {
-        (
-            call(hotspot, "get_own", encode(account)),
-            access(hotspot, vec![keys::own(&account)], vec![]),
+        view(
+            hotspot,
+            "get_own",
+            encode(account),
+            vec![keys::own(&account)],
         )
     }
 }

@@ -402,32 +402,11 @@ pub mod client {
     use alloc::vec;
     use alloc::vec::Vec;
 
+    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, merge, view};
     use keyway_sdk::host_api::TxKind;
-    use keyway_sdk::{AccessList, Address, Key};
+    use keyway_sdk::{AccessList, Address};
 
     use super::keys;
-
-    fn call(multisig: Address, method: &str, args: Vec<u8>) -> TxKind {
-        TxKind::Call {
-            contract: multisig,
-            method: method.into(),
-            args,
-        }
-    }
-
-    fn encode(args: impl borsh::BorshSerialize) -> Vec<u8> {
-        borsh::to_vec(&args).expect("borsh encoding into a Vec cannot fail")
-    }
-
-    fn access(multisig: Address, reads: Vec<Vec<u8>>, writes: Vec<Vec<u8>>) -> AccessList {
-        let key = |bytes| Key::new(multisig, bytes);
-        let mut list = AccessList {
-            reads: reads.into_iter().map(key).collect(),
-            writes: writes.into_iter().map(key).collect(),
-        };
-        list.normalize();
-        list
-    }
 
     /// The two transactions that create a wallet of `owners` needing `threshold`
     /// approvals: deploy `code`, then instantiate it by `creator`, whose next nonce is
@@ -440,21 +419,12 @@ pub mod client {
         owners: &[Address],
         threshold: u32,
     ) -> (Address, [(TxKind, AccessList); 2]) {
-        use keyway_sdk::host_api::system;
-        let multisig = system::contract_address(&creator, nonce + 1);
-        let deploy = TxKind::Deploy {
-            code: code.to_vec(),
-        };
-        let instantiate = TxKind::Instantiate {
-            code_hash: system::sha256(code),
-            args: init_args(owners, threshold),
-        };
-        (
-            multisig,
-            [
-                (deploy, AccessList::default()),
-                (instantiate, init_access(multisig, owners)),
-            ],
+        deploy_and_instantiate(
+            code,
+            creator,
+            nonce,
+            init_args(owners, threshold),
+            |multisig| init_access(multisig, owners),
         )
     }
 
@@ -558,30 +528,38 @@ pub mod client {
             ],
             vec![keys::tally(id)],
         );
-        list.reads.extend(inner.reads.iter().cloned());
-        list.writes.extend(inner.writes.iter().cloned());
-        list.normalize();
+        merge(&mut list, inner.clone());
         (call(multisig, "execute", encode(id)), list)
     }
 
     /// Reads call `id`.
     pub fn get_call(multisig: Address, id: u64) -> (TxKind, AccessList) {
-        view(multisig, "get_call", encode(id), keys::call(id))
+        view(multisig, "get_call", encode(id), vec![keys::call(id)])
     }
 
     /// Reads call `id`'s tally.
     pub fn get_tally(multisig: Address, id: u64) -> (TxKind, AccessList) {
-        view(multisig, "get_tally", encode(id), keys::tally(id))
+        view(multisig, "get_tally", encode(id), vec![keys::tally(id)])
     }
 
     /// Asks whether `account` is an owner.
     pub fn is_owner(multisig: Address, account: Address) -> (TxKind, AccessList) {
-        view(multisig, "is_owner", encode(account), keys::owner(&account))
+        view(
+            multisig,
+            "is_owner",
+            encode(account),
+            vec![keys::owner(&account)],
+        )
     }
 
     /// Reads the threshold.
     pub fn threshold(multisig: Address) -> (TxKind, AccessList) {
-        view(multisig, "threshold", vec![], keys::THRESHOLD.to_vec())
+        view(
+            multisig,
+            "threshold",
+            vec![],
+            vec![keys::THRESHOLD.to_vec()],
+        )
     }
 
     /// Asks whether `owner` approves call `id`.
@@ -590,14 +568,7 @@ pub mod client {
             multisig,
             "has_approved",
             encode((id, owner)),
-            keys::approval(id, &owner),
-        )
-    }
-
-    fn view(multisig: Address, method: &str, args: Vec<u8>, key: Vec<u8>) -> (TxKind, AccessList) {
-        (
-            call(multisig, method, args),
-            access(multisig, vec![key], vec![]),
+            vec![keys::approval(id, &owner)],
         )
     }
 }

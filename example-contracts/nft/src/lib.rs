@@ -442,32 +442,11 @@ pub mod client {
     use alloc::vec;
     use alloc::vec::Vec;
 
+    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, merge, view};
     use keyway_sdk::host_api::TxKind;
-    use keyway_sdk::{AccessList, Address, Key};
+    use keyway_sdk::{AccessList, Address};
 
     use super::{Listing, TokenInfo, keys, royalty};
-
-    fn call(contract: Address, method: &str, args: Vec<u8>) -> TxKind {
-        TxKind::Call {
-            contract,
-            method: method.into(),
-            args,
-        }
-    }
-
-    fn encode(args: impl borsh::BorshSerialize) -> Vec<u8> {
-        borsh::to_vec(&args).expect("borsh encoding into a Vec cannot fail")
-    }
-
-    fn access(contract: Address, reads: Vec<Vec<u8>>, writes: Vec<Vec<u8>>) -> AccessList {
-        let key = |bytes| Key::new(contract, bytes);
-        let mut list = AccessList {
-            reads: reads.into_iter().map(key).collect(),
-            writes: writes.into_iter().map(key).collect(),
-        };
-        list.normalize();
-        list
-    }
 
     /// The two transactions that create an NFT contract: deploy `code`, then instantiate it
     /// (it has no `init`: instantiation writes nothing). `creator`'s next nonce is
@@ -478,22 +457,7 @@ pub mod client {
         creator: Address,
         nonce: u64,
     ) -> (Address, [(TxKind, AccessList); 2]) {
-        use keyway_sdk::host_api::system;
-        let contract = system::contract_address(&creator, nonce + 1);
-        let deploy = TxKind::Deploy {
-            code: code.to_vec(),
-        };
-        let instantiate = TxKind::Instantiate {
-            code_hash: system::sha256(code),
-            args: Vec::new(),
-        };
-        (
-            contract,
-            [
-                (deploy, AccessList::default()),
-                (instantiate, AccessList::default()),
-            ],
-        )
+        deploy_and_instantiate(code, creator, nonce, Vec::new(), |_| AccessList::default())
     }
 
     /// The sender mints NFT `id` with `royalty_bps` and `uri`.
@@ -568,32 +532,16 @@ pub mod client {
 
     /// Reads NFT `id`'s owner.
     pub fn owner_of(contract: Address, id: u64) -> (TxKind, AccessList) {
-        (
-            call(contract, "owner_of", encode(id)),
-            access(contract, vec![keys::holding(id)], vec![]),
-        )
+        view(contract, "owner_of", encode(id), vec![keys::holding(id)])
     }
 
     /// Reads what the creator fixed for NFT `id`.
     pub fn token_info(contract: Address, id: u64) -> (TxKind, AccessList) {
-        (
-            call(contract, "token_info", encode(id)),
-            access(contract, vec![keys::info(id)], vec![]),
-        )
+        view(contract, "token_info", encode(id), vec![keys::info(id)])
     }
 
     /// Reads NFT `id`'s listing.
     pub fn listing(contract: Address, id: u64) -> (TxKind, AccessList) {
-        (
-            call(contract, "listing", encode(id)),
-            access(contract, vec![keys::holding(id)], vec![]),
-        )
-    }
-
-    /// Adds `more`'s keys to `list`, keeping it normalized.
-    fn merge(list: &mut AccessList, more: AccessList) {
-        list.reads.extend(more.reads);
-        list.writes.extend(more.writes);
-        list.normalize();
+        view(contract, "listing", encode(id), vec![keys::holding(id)])
     }
 }

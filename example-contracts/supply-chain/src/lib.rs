@@ -456,32 +456,11 @@ pub mod client {
     use alloc::vec;
     use alloc::vec::Vec;
 
+    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, view};
     use keyway_sdk::host_api::TxKind;
-    use keyway_sdk::{AccessList, Address, Key};
+    use keyway_sdk::{AccessList, Address};
 
     use super::keys;
-
-    fn call(contract: Address, method: &str, args: Vec<u8>) -> TxKind {
-        TxKind::Call {
-            contract,
-            method: method.into(),
-            args,
-        }
-    }
-
-    fn encode(args: impl borsh::BorshSerialize) -> Vec<u8> {
-        borsh::to_vec(&args).expect("borsh encoding into a Vec cannot fail")
-    }
-
-    fn access(contract: Address, reads: Vec<Vec<u8>>, writes: Vec<Vec<u8>>) -> AccessList {
-        let key = |bytes| Key::new(contract, bytes);
-        let mut list = AccessList {
-            reads: reads.into_iter().map(key).collect(),
-            writes: writes.into_iter().map(key).collect(),
-        };
-        list.normalize();
-        list
-    }
 
     /// The two transactions that create a supply-chain contract administered by `admin`:
     /// deploy `code`, then instantiate it by `creator`, whose next nonce is `nonce`.
@@ -493,22 +472,7 @@ pub mod client {
         nonce: u64,
         admin: Address,
     ) -> (Address, [(TxKind, AccessList); 2]) {
-        use keyway_sdk::host_api::system;
-        let contract = system::contract_address(&creator, nonce + 1);
-        let deploy = TxKind::Deploy {
-            code: code.to_vec(),
-        };
-        let instantiate = TxKind::Instantiate {
-            code_hash: system::sha256(code),
-            args: init_args(admin),
-        };
-        (
-            contract,
-            [
-                (deploy, AccessList::default()),
-                (instantiate, init_access(contract)),
-            ],
-        )
+        deploy_and_instantiate(code, creator, nonce, init_args(admin), init_access)
     }
 
     /// `init`'s arguments (for `TxKind::Instantiate`).
@@ -598,25 +562,27 @@ pub mod client {
 
     /// Reads shipment `id`.
     pub fn get_shipment(contract: Address, id: u64) -> (TxKind, AccessList) {
-        (
-            call(contract, "get_shipment", encode(id)),
-            access(contract, vec![keys::shipment(id)], vec![]),
+        view(
+            contract,
+            "get_shipment",
+            encode(id),
+            vec![keys::shipment(id)],
         )
     }
 
     /// Reads shipment `id`'s checkpoints.
     pub fn checkpoints(contract: Address, id: u64) -> (TxKind, AccessList) {
-        (
-            call(contract, "checkpoints", encode(id)),
-            access(contract, vec![keys::checkpoints(id)], vec![]),
+        view(
+            contract,
+            "checkpoints",
+            encode(id),
+            vec![keys::checkpoints(id)],
         )
     }
 
     /// Asks whether `account` is a registered shipper.
     pub fn is_shipper(contract: Address, account: Address) -> (TxKind, AccessList) {
-        (
-            call(contract, "is_shipper", encode(account)),
-            access(contract, vec![keys::shipper(&account)], vec![]),
-        )
+        let reads = vec![keys::shipper(&account)];
+        view(contract, "is_shipper", encode(account), reads)
     }
 }

@@ -282,32 +282,11 @@ pub mod client {
     use alloc::vec;
     use alloc::vec::Vec;
 
+    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, view};
     use keyway_sdk::host_api::TxKind;
-    use keyway_sdk::{AccessList, Address, Key};
+    use keyway_sdk::{AccessList, Address};
 
     use super::keys;
-
-    fn call(token: Address, method: &str, args: Vec<u8>) -> TxKind {
-        TxKind::Call {
-            contract: token,
-            method: method.into(),
-            args,
-        }
-    }
-
-    fn encode(args: impl borsh::BorshSerialize) -> Vec<u8> {
-        borsh::to_vec(&args).expect("borsh encoding into a Vec cannot fail")
-    }
-
-    fn access(token: Address, reads: Vec<Vec<u8>>, writes: Vec<Vec<u8>>) -> AccessList {
-        let key = |bytes| Key::new(token, bytes);
-        let mut list = AccessList {
-            reads: reads.into_iter().map(key).collect(),
-            writes: writes.into_iter().map(key).collect(),
-        };
-        list.normalize();
-        list
-    }
 
     /// The two transactions that create a token: deploy `code`, then instantiate it with
     /// `supply` for `creator`, whose next nonce is `nonce`. Returns the token's address
@@ -318,22 +297,9 @@ pub mod client {
         nonce: u64,
         supply: u128,
     ) -> (Address, [(TxKind, AccessList); 2]) {
-        use keyway_sdk::host_api::system;
-        let token = system::contract_address(&creator, nonce + 1);
-        let deploy = TxKind::Deploy {
-            code: code.to_vec(),
-        };
-        let instantiate = TxKind::Instantiate {
-            code_hash: system::sha256(code),
-            args: init_args(supply),
-        };
-        (
-            token,
-            [
-                (deploy, AccessList::default()),
-                (instantiate, init_access(token, creator)),
-            ],
-        )
+        deploy_and_instantiate(code, creator, nonce, init_args(supply), |token| {
+            init_access(token, creator)
+        })
     }
 
     /// `init`'s arguments (for `TxKind::Instantiate`).
@@ -367,10 +333,11 @@ pub mod client {
 
     /// Reads `owner`'s balance.
     pub fn balance_of(token: Address, owner: Address) -> (TxKind, AccessList) {
-        let reads = vec![keys::balance(&owner)];
-        (
-            call(token, "balance_of", encode(owner)),
-            access(token, reads, vec![]),
+        view(
+            token,
+            "balance_of",
+            encode(owner),
+            vec![keys::balance(&owner)],
         )
     }
 
