@@ -1,12 +1,10 @@
 //! The AMM pool's committed artifact on the real runtime, trading two committed tokens.
 
-use borsh::BorshDeserialize;
 use keyway_amm::client::{self, Pool};
 use keyway_amm::{AmmError, LiquidityAdded, LiquidityChange, LiquidityRemoved, Swapped, keys};
-use keyway_host_api::{AccessList, Address, Key, Status, TxKind, system};
-use keyway_runtime::{Keypair, Limits, TxOutcome, check_wasm};
-use keyway_sdk::Event;
-use keyway_tests::{Chain, artifact};
+use keyway_host_api::{Address, Key, Status, system};
+use keyway_runtime::Keypair;
+use keyway_tests::{Chain, Senders, artifact, events, one_page_artifact_methods, returned};
 use keyway_token::{TokenError, Transfer};
 
 /// What the bank gives each provider and the trader, of both tokens.
@@ -43,9 +41,8 @@ impl Fixture {
         // The tokens took the bank's nonces 0 to 3.
         let (pool, create) =
             client::create(&artifact("amm"), keys[0].address(), 4, token_a, token_b);
-        for (kind, access) in create {
-            let outcome = chain.submit(&keys[0], kind, access);
-            assert_eq!(outcome.receipt.status, Status::Success);
+        for request in create {
+            chain.expect_success(&keys[0], request);
         }
         assert!(
             chain
@@ -77,81 +74,6 @@ impl Fixture {
         fixture
     }
 
-    fn key(&self, party: Party) -> &Keypair {
-        &self.keys[party as usize]
-    }
-
-    fn address(&self, party: Party) -> Address {
-        self.key(party).address()
-    }
-
-    fn submit(&mut self, party: Party, (kind, access): (TxKind, AccessList)) -> TxOutcome {
-        let key = &self.keys[party as usize];
-        self.chain.submit(key, kind, access)
-    }
-
-    /// Submits and asserts success.
-    #[track_caller]
-    fn expect_success(&mut self, party: Party, request: (TxKind, AccessList)) -> TxOutcome {
-        let outcome = self.submit(party, request);
-        assert_eq!(
-            outcome.receipt.status,
-            Status::Success,
-            "{}",
-            String::from_utf8_lossy(&outcome.receipt.return_data)
-        );
-        outcome
-    }
-
-    /// Asserts that `request`'s access list is exactly what `Runtime::simulate` discovers
-    /// for it, then submits it and asserts that it ran as simulated (gas included) and
-    /// succeeded. Prints the gas used, labelled `label`.
-    #[track_caller]
-    fn expect_exact(
-        &mut self,
-        party: Party,
-        label: &str,
-        (kind, access): (TxKind, AccessList),
-    ) -> TxOutcome {
-        let signed = self
-            .chain
-            .sign(self.key(party), kind.clone(), access.clone());
-        let simulation = self
-            .chain
-            .runtime
-            .simulate(&self.chain.state, &self.chain.env, &signed.tx)
-            .expect("no host fault");
-        let mut declared = access.clone();
-        declared.normalize();
-        assert_eq!(
-            simulation.access_list, declared,
-            "{label}: the client's list is exactly what the call touches"
-        );
-        let outcome = self.expect_success(party, (kind, access));
-        assert_eq!(outcome, simulation.outcome, "{label}: ran as simulated");
-        println!("gas {label}: {}", outcome.receipt.gas_used);
-        outcome
-    }
-
-    /// Submits and asserts that the call ended with `status`, emitting nothing and
-    /// writing nothing but the sender's nonce.
-    #[track_caller]
-    fn expect_failure(&mut self, party: Party, request: (TxKind, AccessList), status: Status) {
-        let outcome = self.submit(party, request);
-        assert_eq!(outcome.receipt.status, status, "{party:?}");
-        assert!(outcome.receipt.events.is_empty());
-        assert_eq!(
-            written(&outcome),
-            vec![&system::nonce_key(&self.address(party))]
-        );
-    }
-
-    #[track_caller]
-    fn expect_error(&mut self, party: Party, request: (TxKind, AccessList), error: AmmError) {
-        let status = Status::Reverted { code: error as u32 };
-        self.expect_failure(party, request, status);
-    }
-
     /// `party` lets the pool spend `amount` of `token`.
     fn approve(&mut self, party: Party, token: Address, amount: u128) {
         let owner = self.address(party);
@@ -178,56 +100,40 @@ impl Fixture {
 
     /// The reserves, straight from state.
     fn reserves(&self) -> (u128, u128) {
-        self.value(keys::RESERVES.to_vec()).unwrap_or_default()
+        self.chain
+            .stored(self.pool.address, keys::RESERVES.to_vec())
+            .unwrap_or_default()
     }
 
     /// The shares outstanding and `party`'s, straight from state.
     fn shares(&self, party: Party) -> (u128, u128) {
         (
-            self.value(keys::TOTAL_SHARES.to_vec()).unwrap_or_default(),
-            self.value(keys::shares(&self.address(party)))
+            self.chain
+                .stored(self.pool.address, keys::TOTAL_SHARES.to_vec())
+                .unwrap_or_default(),
+            self.chain
+                .stored(self.pool.address, keys::shares(&self.address(party)))
                 .unwrap_or_default(),
         )
     }
+}
 
-    fn value<T: BorshDeserialize>(&self, key: Vec<u8>) -> Option<T> {
-        let key = Key::new(self.pool.address, key);
-        self.chain
-            .state
-            .value(&key)
-            .map(|bytes| borsh::from_slice(bytes).expect("a stored value"))
+impl Senders for Fixture {
+    type Party = Party;
+
+    fn chain(&mut self) -> &mut Chain {
+        &mut self.chain
     }
-}
 
-/// The keys `outcome` wrote, nonce included.
-fn written(outcome: &TxOutcome) -> Vec<&Key> {
-    outcome.writes.iter().map(|(key, _)| key).collect()
-}
-
-/// The events of `outcome` that `contract` emitted under `E`'s topic, decoded.
-fn events<E: Event + BorshDeserialize>(outcome: &TxOutcome, contract: Address) -> Vec<E> {
-    outcome
-        .receipt
-        .events
-        .iter()
-        .filter(|event| event.contract == contract && event.topic == E::TOPIC)
-        .map(|event| borsh::from_slice(&event.data).expect("the event decodes"))
-        .collect()
-}
-
-/// The borsh value a successful call returned.
-#[track_caller]
-fn returned<T: BorshDeserialize>(outcome: &TxOutcome) -> T {
-    assert_eq!(outcome.receipt.status, Status::Success);
-    borsh::from_slice(&outcome.receipt.return_data).expect("the return value decodes")
+    fn key(&self, party: Party) -> &Keypair {
+        &self.keys[party as usize]
+    }
 }
 
 #[test]
 fn the_artifact_is_one_page_and_exports_the_methods() {
-    let info = check_wasm(&artifact("amm"), &Limits::default()).expect("valid");
-    assert_eq!(info.initial_memory_pages, 1);
     assert_eq!(
-        info.methods,
+        one_page_artifact_methods("amm"),
         [
             "add_liquidity",
             "init",
@@ -475,23 +381,11 @@ fn swapping_without_approval_fails_with_the_tokens_code() {
     let pool = fixture.pool;
     let trader = fixture.address(Party::Trader);
     let request = pool.swap(trader, pool.token_a, 10_000, 0);
-    fixture.expect_failure(
-        Party::Trader,
-        request,
-        Status::Reverted {
-            code: TokenError::InsufficientAllowance as u32,
-        },
-    );
+    fixture.expect_error(Party::Trader, request, TokenError::InsufficientAllowance);
     // Approved, but for more than it has.
     fixture.approve(Party::Trader, pool.token_a, u128::MAX);
     let request = pool.swap(trader, pool.token_a, FUNDS + 1, 0);
-    fixture.expect_failure(
-        Party::Trader,
-        request,
-        Status::Reverted {
-            code: TokenError::InsufficientBalance as u32,
-        },
-    );
+    fixture.expect_error(Party::Trader, request, TokenError::InsufficientBalance);
     assert_eq!(fixture.reserves(), (SEED_A, SEED_B));
     assert_eq!(fixture.balances(Party::Trader), (FUNDS, FUNDS));
 }

@@ -1,14 +1,12 @@
 //! The DAO contract's committed artifact on the real runtime, with its treasury in the
 //! committed token artifact.
 
-use borsh::BorshDeserialize;
 use keyway_dao::{
     Action, DaoError, Executed, MemberAdded, Proposal, Proposed, Voted, client, keys,
 };
 use keyway_host_api::{AccessList, Address, Key, Status, TxKind, system};
-use keyway_runtime::{Keypair, Limits, TxOutcome, check_wasm};
-use keyway_sdk::Event;
-use keyway_tests::{Chain, artifact};
+use keyway_runtime::Keypair;
+use keyway_tests::{Chain, Senders, artifact, event, one_page_artifact_methods, returned};
 use keyway_token::{TokenError, Transfer};
 
 /// The payout proposal most tests work on.
@@ -60,7 +58,7 @@ impl Fixture {
         let (dao, [deploy, instantiate]) =
             client::create(&artifact("dao"), stranger, 0, token, &members);
         fixture.expect_success(Party::Stranger, deploy);
-        let outcome = fixture.expect_exact(Party::Stranger, instantiate);
+        let outcome = fixture.expect_exact(Party::Stranger, "instantiate", instantiate);
         assert_eq!(outcome.receipt.return_data, dao.0);
         assert_eq!(outcome.receipt.events.len(), 3, "one MemberAdded each");
         fixture.dao = dao;
@@ -74,16 +72,8 @@ impl Fixture {
     fn with_proposal() -> Fixture {
         let mut fixture = Fixture::new();
         let request = fixture.propose_request(Party::Alice, ID, PAYOUT);
-        fixture.expect_exact(Party::Alice, request);
+        fixture.expect_exact(Party::Alice, "propose", request);
         fixture
-    }
-
-    fn key(&self, party: Party) -> &Keypair {
-        &self.keys[party as usize]
-    }
-
-    fn address(&self, party: Party) -> Address {
-        self.key(party).address()
     }
 
     fn deadline(&self) -> u64 {
@@ -110,99 +100,38 @@ impl Fixture {
         client::execute(self.dao, self.token, id, action)
     }
 
-    fn submit(&mut self, party: Party, (kind, access): (TxKind, AccessList)) -> TxOutcome {
-        self.chain.submit(&self.keys[party as usize], kind, access)
-    }
-
-    /// Submits and asserts success.
-    #[track_caller]
-    fn expect_success(&mut self, party: Party, request: (TxKind, AccessList)) -> TxOutcome {
-        let outcome = self.submit(party, request);
-        assert_eq!(
-            outcome.receipt.status,
-            Status::Success,
-            "{}",
-            String::from_utf8_lossy(&outcome.receipt.return_data)
-        );
-        outcome
-    }
-
-    /// Asserts that the request's access list is exactly what `Runtime::simulate`
-    /// discovers for it, then submits it and asserts success.
-    #[track_caller]
-    fn expect_exact(&mut self, party: Party, request: (TxKind, AccessList)) -> TxOutcome {
-        let tx = self
-            .chain
-            .sign(self.key(party), request.0.clone(), AccessList::default())
-            .tx;
-        let simulation = self
-            .chain
-            .runtime
-            .simulate(&self.chain.state, &self.chain.env, &tx)
-            .expect("no host fault");
-        assert_eq!(simulation.outcome.receipt.status, Status::Success);
-        assert_eq!(simulation.access_list, request.1, "{:?}", request.0);
-        self.expect_success(party, request)
-    }
-
-    /// Submits and asserts that the call ended with `status`, emitting nothing and
-    /// writing nothing but the sender's nonce.
-    #[track_caller]
-    fn expect_failure(&mut self, party: Party, request: (TxKind, AccessList), status: Status) {
-        let outcome = self.submit(party, request);
-        assert_eq!(outcome.receipt.status, status, "{party:?}");
-        assert!(outcome.receipt.events.is_empty());
-        let written: Vec<&Key> = outcome.writes.iter().map(|(key, _)| key).collect();
-        assert_eq!(written, vec![&system::nonce_key(&self.address(party))]);
-    }
-
-    #[track_caller]
-    fn expect_error(&mut self, party: Party, request: (TxKind, AccessList), error: DaoError) {
-        self.expect_failure(party, request, Status::Reverted { code: error as u32 });
-    }
-
     fn balance(&self, owner: Address) -> u128 {
         self.chain.balance(self.token, &owner)
     }
 
     /// Proposal `id`, straight from state.
     fn proposal(&self, id: u64) -> Option<Proposal> {
-        let key = Key::new(self.dao, keys::proposal(id));
-        self.chain
-            .state
-            .value(&key)
-            .map(|bytes| borsh::from_slice(bytes).expect("a proposal"))
+        self.chain.stored(self.dao, keys::proposal(id))
     }
 
     /// The treasury, through the DAO's own view (a nested `balance_of`).
     fn treasury(&mut self) -> u128 {
         let request = client::treasury(self.dao, self.token);
-        returned(&self.expect_exact(Party::Stranger, request))
+        returned(&self.expect_exact(Party::Stranger, "treasury", request))
     }
 }
 
-/// Event `index` of `outcome`: emitted by `contract` under `E`'s topic, decoded.
-#[track_caller]
-fn event<E: Event + BorshDeserialize>(outcome: &TxOutcome, index: usize, contract: Address) -> E {
-    let event = &outcome.receipt.events[index];
-    assert_eq!(event.contract, contract);
-    assert_eq!(event.topic, E::TOPIC);
-    borsh::from_slice(&event.data).expect("the event decodes")
-}
+impl Senders for Fixture {
+    type Party = Party;
 
-/// The borsh value a successful call returned.
-#[track_caller]
-fn returned<T: BorshDeserialize>(outcome: &TxOutcome) -> T {
-    assert_eq!(outcome.receipt.status, Status::Success);
-    borsh::from_slice(&outcome.receipt.return_data).expect("the return value decodes")
+    fn chain(&mut self) -> &mut Chain {
+        &mut self.chain
+    }
+
+    fn key(&self, party: Party) -> &Keypair {
+        &self.keys[party as usize]
+    }
 }
 
 #[test]
 fn the_artifact_is_one_page_and_exports_the_methods() {
-    let info = check_wasm(&artifact("dao"), &Limits::default()).expect("valid");
-    assert_eq!(info.initial_memory_pages, 1);
     assert_eq!(
-        info.methods,
+        one_page_artifact_methods("dao"),
         [
             "execute",
             "get_proposal",
@@ -224,13 +153,13 @@ fn the_artifact_is_one_page_and_exports_the_methods() {
 fn init_sets_the_members_and_the_token() {
     let mut fixture = Fixture::new();
     let (dao, token) = (fixture.dao, fixture.token);
-    let outcome = fixture.expect_exact(Party::Dave, client::member_count(dao));
+    let outcome = fixture.expect_exact(Party::Dave, "member_count", client::member_count(dao));
     assert_eq!(returned::<u32>(&outcome), 3);
-    let outcome = fixture.expect_exact(Party::Dave, client::token(dao));
+    let outcome = fixture.expect_exact(Party::Dave, "token", client::token(dao));
     assert_eq!(returned::<Address>(&outcome), token);
     for (party, member) in [(Party::Bob, true), (Party::Dave, false)] {
         let request = client::is_member(dao, fixture.address(party));
-        let outcome = fixture.expect_exact(Party::Stranger, request);
+        let outcome = fixture.expect_exact(Party::Stranger, "is_member", request);
         assert_eq!(returned::<bool>(&outcome), member);
     }
     assert_eq!(fixture.treasury(), TREASURY);
@@ -242,7 +171,7 @@ fn a_majority_pays_out_of_the_treasury() {
     let (dao, token) = (fixture.dao, fixture.token);
     let (bob, dave) = (fixture.address(Party::Bob), fixture.address(Party::Dave));
     let request = fixture.propose_request(Party::Bob, ID, PAYOUT);
-    let outcome = fixture.expect_exact(Party::Bob, request);
+    let outcome = fixture.expect_exact(Party::Bob, "propose", request);
     assert_eq!(
         event::<Proposed>(&outcome, 0, dao),
         Proposed {
@@ -254,7 +183,7 @@ fn a_majority_pays_out_of_the_treasury() {
     );
 
     let request = fixture.vote_request(Party::Alice, ID, true);
-    let outcome = fixture.expect_exact(Party::Alice, request);
+    let outcome = fixture.expect_exact(Party::Alice, "vote", request);
     let alice = fixture.address(Party::Alice);
     assert_eq!(
         event::<Voted>(&outcome, 0, dao),
@@ -265,21 +194,21 @@ fn a_majority_pays_out_of_the_treasury() {
         }
     );
     let request = fixture.vote_request(Party::Carol, ID, false);
-    fixture.expect_exact(Party::Carol, request);
+    fixture.expect_exact(Party::Carol, "vote", request);
     // One yes of three: not yet.
     let request = fixture.execute_request(ID, &fixture.payout(PAYOUT));
     fixture.expect_error(Party::Stranger, request, DaoError::NotPassed);
 
     let request = fixture.vote_request(Party::Bob, ID, true);
-    fixture.expect_exact(Party::Bob, request);
+    fixture.expect_exact(Party::Bob, "vote", request);
     let request = client::vote_of(dao, ID, bob);
     assert_eq!(
-        returned::<Option<bool>>(&fixture.expect_exact(Party::Stranger, request)),
+        returned::<Option<bool>>(&fixture.expect_exact(Party::Stranger, "vote_of", request)),
         Some(true)
     );
     // Two of three, before the deadline: anyone executes it.
     let request = fixture.execute_request(ID, &fixture.payout(PAYOUT));
-    let outcome = fixture.expect_exact(Party::Stranger, request);
+    let outcome = fixture.expect_exact(Party::Stranger, "execute (payout)", request);
     assert_eq!(outcome.receipt.events.len(), 2);
     assert_eq!(
         event::<Transfer>(&outcome, 0, token),
@@ -300,7 +229,11 @@ fn a_majority_pays_out_of_the_treasury() {
     assert_eq!(fixture.treasury(), TREASURY - PAYOUT);
     let stored = fixture.proposal(ID).expect("stored");
     assert_eq!((stored.yes, stored.no, stored.executed), (2, 1, true));
-    let outcome = fixture.expect_exact(Party::Stranger, client::get_proposal(dao, ID));
+    let outcome = fixture.expect_exact(
+        Party::Stranger,
+        "get_proposal",
+        client::get_proposal(dao, ID),
+    );
     assert_eq!(returned::<Option<Proposal>>(&outcome), Some(stored));
 
     let request = fixture.execute_request(ID, &fixture.payout(PAYOUT));
@@ -330,7 +263,7 @@ fn a_passed_proposal_executes_after_the_deadline() {
     }
     fixture.chain.env.time = fixture.deadline() + 86_400;
     let request = fixture.execute_request(ID, &fixture.payout(PAYOUT));
-    fixture.expect_exact(Party::Carol, request);
+    fixture.expect_exact(Party::Carol, "execute (after the deadline)", request);
     assert_eq!(fixture.balance(fixture.address(Party::Dave)), PAYOUT);
 }
 
@@ -366,20 +299,14 @@ fn an_empty_treasury_fails_with_the_token_code_until_funded() {
         fixture.expect_success(voter, request);
     }
     let request = fixture.execute_request(ID, &fixture.payout(too_much));
-    fixture.expect_failure(
-        Party::Alice,
-        request,
-        Status::Reverted {
-            code: TokenError::InsufficientBalance as u32,
-        },
-    );
+    fixture.expect_error(Party::Alice, request, TokenError::InsufficientBalance);
     assert!(!fixture.proposal(ID).expect("stored").executed);
 
     let (alice, dao) = (fixture.address(Party::Alice), fixture.dao);
     let top_up = keyway_token::client::transfer(fixture.token, alice, dao, 1);
     fixture.expect_success(Party::Alice, top_up);
     let request = fixture.execute_request(ID, &fixture.payout(too_much));
-    fixture.expect_exact(Party::Alice, request);
+    fixture.expect_exact(Party::Alice, "execute (payout)", request);
     assert_eq!(fixture.treasury(), 0);
     assert_eq!(fixture.balance(fixture.address(Party::Dave)), too_much);
 }
@@ -391,16 +318,16 @@ fn members_vote_in_a_new_member() {
     let deadline = fixture.deadline();
     let carol = fixture.address(Party::Carol);
     let request = client::propose_member(dao, carol, 7, dave, deadline);
-    fixture.expect_exact(Party::Carol, request);
+    fixture.expect_exact(Party::Carol, "propose_member", request);
     let request = client::propose_member(dao, carol, 8, carol, deadline);
     fixture.expect_error(Party::Carol, request, DaoError::AlreadyMember);
     for voter in [Party::Alice, Party::Bob] {
         let request = fixture.vote_request(voter, 7, true);
-        fixture.expect_exact(voter, request);
+        fixture.expect_exact(voter, "vote", request);
     }
     let add_dave = Action::AddMember { account: dave };
     let request = fixture.execute_request(7, &add_dave);
-    let outcome = fixture.expect_exact(Party::Dave, request);
+    let outcome = fixture.expect_exact(Party::Dave, "execute (add member)", request);
     assert_eq!(
         event::<MemberAdded>(&outcome, 0, dao),
         MemberAdded { account: dave }
@@ -412,12 +339,12 @@ fn members_vote_in_a_new_member() {
             action: add_dave
         }
     );
-    let outcome = fixture.expect_exact(Party::Dave, client::member_count(dao));
+    let outcome = fixture.expect_exact(Party::Dave, "member_count", client::member_count(dao));
     assert_eq!(returned::<u32>(&outcome), 4);
 
     // Dave proposes and votes now; four members need three yes votes.
     let request = fixture.propose_request(Party::Dave, ID, PAYOUT);
-    fixture.expect_exact(Party::Dave, request);
+    fixture.expect_exact(Party::Dave, "propose", request);
     for voter in [Party::Dave, Party::Alice] {
         let request = fixture.vote_request(voter, ID, true);
         fixture.expect_success(voter, request);
@@ -477,7 +404,7 @@ fn gas_of_typical_calls() {
     let dao = fixture.dao;
     let mut gas = Vec::new();
     let mut measure = |fixture: &mut Fixture, name: &str, party, request| {
-        let outcome = fixture.expect_exact(party, request);
+        let outcome = fixture.expect_exact(party, name, request);
         gas.push((name.to_string(), outcome.receipt.gas_used));
     };
     let request = fixture.propose_request(Party::Alice, ID, PAYOUT);

@@ -1,15 +1,13 @@
 //! The escrow contract's committed artifact on the real runtime, paying through the
 //! committed token artifact.
 
-use borsh::BorshDeserialize;
 use keyway_escrow::{
     Delivered, Disputed, EscrowError, Job, JobCreated, MilestoneState, Refunded, Released,
     Resolved, client, keys,
 };
-use keyway_host_api::{AccessList, Address, Key, Status, TxKind, system};
-use keyway_runtime::{Keypair, Limits, TxOutcome, check_wasm};
-use keyway_sdk::Event;
-use keyway_tests::{Chain, artifact};
+use keyway_host_api::{AccessList, Address, Key, Status, TxKind};
+use keyway_runtime::Keypair;
+use keyway_tests::{Chain, Senders, artifact, event, one_page_artifact_methods, returned};
 use keyway_token::{TokenError, Transfer};
 
 /// The job most tests work on.
@@ -60,16 +58,8 @@ impl Fixture {
         let mut fixture = Fixture::new();
         fixture.approve(TOTAL);
         let request = fixture.create_request(ID, &AMOUNTS);
-        fixture.expect_exact(Party::Client, request);
+        fixture.expect_exact(Party::Client, "create_job", request);
         fixture
-    }
-
-    fn key(&self, party: Party) -> &Keypair {
-        &self.keys[party as usize]
-    }
-
-    fn address(&self, party: Party) -> Address {
-        self.key(party).address()
     }
 
     fn deadline(&self) -> u64 {
@@ -119,65 +109,6 @@ impl Fixture {
         client::refund(self.escrow, self.token, client, ID)
     }
 
-    fn submit(&mut self, party: Party, (kind, access): (TxKind, AccessList)) -> TxOutcome {
-        self.chain.submit(&self.keys[party as usize], kind, access)
-    }
-
-    /// Submits and asserts success.
-    #[track_caller]
-    fn expect_success(&mut self, party: Party, request: (TxKind, AccessList)) -> TxOutcome {
-        let outcome = self.submit(party, request);
-        assert_eq!(
-            outcome.receipt.status,
-            Status::Success,
-            "{}",
-            String::from_utf8_lossy(&outcome.receipt.return_data)
-        );
-        outcome
-    }
-
-    /// Asserts that the request's access list is exactly what `Runtime::simulate`
-    /// discovers for it, then submits it and asserts success.
-    #[track_caller]
-    fn expect_exact(&mut self, party: Party, request: (TxKind, AccessList)) -> TxOutcome {
-        let discovered = self.discover(party, &request.0);
-        assert_eq!(discovered, request.1, "{:?}", request.0);
-        self.expect_success(party, request)
-    }
-
-    /// The access list `Runtime::simulate` finds for `kind` sent by `party` now.
-    fn discover(&self, party: Party, kind: &TxKind) -> AccessList {
-        let tx = self
-            .chain
-            .sign(self.key(party), kind.clone(), AccessList::default())
-            .tx;
-        let simulation = self
-            .chain
-            .runtime
-            .simulate(&self.chain.state, &self.chain.env, &tx)
-            .expect("no host fault");
-        assert_eq!(simulation.outcome.receipt.status, Status::Success);
-        simulation.access_list
-    }
-
-    /// Submits and asserts that the call ended with `status`, emitting nothing and
-    /// writing nothing but the sender's nonce.
-    #[track_caller]
-    fn expect_failure(&mut self, party: Party, request: (TxKind, AccessList), status: Status) {
-        let outcome = self.submit(party, request);
-        assert_eq!(outcome.receipt.status, status, "{party:?}");
-        assert!(outcome.receipt.events.is_empty());
-        assert_eq!(
-            written(&outcome),
-            vec![&system::nonce_key(&self.address(party))]
-        );
-    }
-
-    #[track_caller]
-    fn expect_error(&mut self, party: Party, request: (TxKind, AccessList), error: EscrowError) {
-        self.expect_failure(party, request, Status::Reverted { code: error as u32 });
-    }
-
     fn balance(&self, owner: Address) -> u128 {
         self.chain.balance(self.token, &owner)
     }
@@ -188,11 +119,7 @@ impl Fixture {
 
     /// Job `id`, straight from state.
     fn job(&self, id: u64) -> Option<Job> {
-        let key = Key::new(self.escrow, keys::job(id));
-        self.chain
-            .state
-            .value(&key)
-            .map(|bytes| borsh::from_slice(bytes).expect("a job"))
+        self.chain.stored(self.escrow, keys::job(id))
     }
 
     fn states(&self) -> Vec<MilestoneState> {
@@ -201,33 +128,22 @@ impl Fixture {
     }
 }
 
-/// The keys `outcome` wrote, nonce included.
-fn written(outcome: &TxOutcome) -> Vec<&Key> {
-    outcome.writes.iter().map(|(key, _)| key).collect()
-}
+impl Senders for Fixture {
+    type Party = Party;
 
-/// Event `index` of `outcome`: emitted by `contract` under `E`'s topic, decoded.
-#[track_caller]
-fn event<E: Event + BorshDeserialize>(outcome: &TxOutcome, index: usize, contract: Address) -> E {
-    let event = &outcome.receipt.events[index];
-    assert_eq!(event.contract, contract);
-    assert_eq!(event.topic, E::TOPIC);
-    borsh::from_slice(&event.data).expect("the event decodes")
-}
+    fn chain(&mut self) -> &mut Chain {
+        &mut self.chain
+    }
 
-/// The borsh value a successful call returned.
-#[track_caller]
-fn returned<T: BorshDeserialize>(outcome: &TxOutcome) -> T {
-    assert_eq!(outcome.receipt.status, Status::Success);
-    borsh::from_slice(&outcome.receipt.return_data).expect("the return value decodes")
+    fn key(&self, party: Party) -> &Keypair {
+        &self.keys[party as usize]
+    }
 }
 
 #[test]
 fn the_artifact_is_one_page_and_exports_the_methods() {
-    let info = check_wasm(&artifact("escrow"), &Limits::default()).expect("valid");
-    assert_eq!(info.initial_memory_pages, 1);
     assert_eq!(
-        info.methods,
+        one_page_artifact_methods("escrow"),
         [
             "create_job",
             "dispute",
@@ -259,7 +175,7 @@ fn a_job_is_funded_delivered_and_paid() {
     fixture.approve(TOTAL);
 
     let request = fixture.create_request(ID, &AMOUNTS);
-    let outcome = fixture.expect_exact(Party::Client, request);
+    let outcome = fixture.expect_exact(Party::Client, "create_job", request);
     assert_eq!(outcome.receipt.events.len(), 2);
     assert_eq!(
         event::<Transfer>(&outcome, 0, token),
@@ -297,7 +213,7 @@ fn a_job_is_funded_delivered_and_paid() {
     assert_eq!(returned::<Option<Job>>(&outcome), fixture.job(ID));
 
     let request = fixture.deliver_request(0);
-    let outcome = fixture.expect_exact(Party::Freelancer, request);
+    let outcome = fixture.expect_exact(Party::Freelancer, "mark_delivered", request);
     assert_eq!(
         event::<Delivered>(&outcome, 0, escrow),
         Delivered {
@@ -306,7 +222,7 @@ fn a_job_is_funded_delivered_and_paid() {
         }
     );
     let request = fixture.release_request(0);
-    let outcome = fixture.expect_exact(Party::Client, request);
+    let outcome = fixture.expect_exact(Party::Client, "release", request);
     assert_eq!(
         event::<Released>(&outcome, 1, escrow),
         Released {
@@ -319,7 +235,7 @@ fn a_job_is_funded_delivered_and_paid() {
     assert_eq!(fixture.balance(escrow), 900);
     // Released ahead of delivery.
     let request = fixture.release_request(1);
-    fixture.expect_exact(Party::Client, request);
+    fixture.expect_exact(Party::Client, "release (ahead of delivery)", request);
     assert_eq!(fixture.balance(freelancer), 350);
     assert_eq!(
         fixture.states(),
@@ -329,7 +245,7 @@ fn a_job_is_funded_delivered_and_paid() {
             MilestoneState::Funded
         ]
     );
-    let outcome = fixture.expect_exact(Party::Stranger, client::held(escrow, ID));
+    let outcome = fixture.expect_exact(Party::Stranger, "held", client::held(escrow, ID));
     assert_eq!(returned::<u128>(&outcome), 650);
 }
 
@@ -341,7 +257,7 @@ fn the_arbiter_settles_disputes_both_ways() {
         let request = fixture.deliver_request(milestone);
         fixture.expect_success(Party::Freelancer, request);
     }
-    let outcome = fixture.expect_exact(Party::Client, client::dispute(escrow, ID, 0));
+    let outcome = fixture.expect_exact(Party::Client, "dispute", client::dispute(escrow, ID, 0));
     let client_address = fixture.address(Party::Client);
     assert_eq!(
         event::<Disputed>(&outcome, 0, escrow),
@@ -351,10 +267,10 @@ fn the_arbiter_settles_disputes_both_ways() {
             by: client_address
         }
     );
-    fixture.expect_exact(Party::Freelancer, client::dispute(escrow, ID, 1));
+    fixture.expect_exact(Party::Freelancer, "dispute", client::dispute(escrow, ID, 1));
 
     let request = fixture.resolve_request(0, true);
-    let outcome = fixture.expect_exact(Party::Arbiter, request);
+    let outcome = fixture.expect_exact(Party::Arbiter, "resolve (to the freelancer)", request);
     assert_eq!(
         event::<Resolved>(&outcome, 1, escrow),
         Resolved {
@@ -365,7 +281,7 @@ fn the_arbiter_settles_disputes_both_ways() {
         }
     );
     let request = fixture.resolve_request(1, false);
-    fixture.expect_exact(Party::Arbiter, request);
+    fixture.expect_exact(Party::Arbiter, "resolve (to the client)", request);
     assert_eq!(fixture.balance_of(Party::Freelancer), 100);
     assert_eq!(fixture.balance_of(Party::Client), SUPPLY - TOTAL + 250);
     assert_eq!(fixture.balance(escrow), 650);
@@ -395,7 +311,7 @@ fn undelivered_milestones_go_back_after_the_deadline() {
     let request = fixture.deliver_request(0);
     fixture.expect_error(Party::Freelancer, request, EscrowError::DeadlinePassed);
     let request = fixture.refund_request();
-    let outcome = fixture.expect_exact(Party::Client, request);
+    let outcome = fixture.expect_exact(Party::Client, "refund", request);
     assert_eq!(returned::<u128>(&outcome), 350);
     assert_eq!(
         event::<Refunded>(&outcome, 1, escrow),
@@ -425,23 +341,11 @@ fn funding_failures_pass_the_token_code_through() {
     let mut fixture = Fixture::new();
     // Nothing approved: the token's InsufficientAllowance.
     let request = fixture.create_request(ID, &AMOUNTS);
-    fixture.expect_failure(
-        Party::Client,
-        request,
-        Status::Reverted {
-            code: TokenError::InsufficientAllowance as u32,
-        },
-    );
+    fixture.expect_error(Party::Client, request, TokenError::InsufficientAllowance);
     // Approved, but more than the client has: the token's InsufficientBalance.
     fixture.approve(u128::MAX);
     let request = fixture.create_request(ID, &[SUPPLY, 1]);
-    fixture.expect_failure(
-        Party::Client,
-        request,
-        Status::Reverted {
-            code: TokenError::InsufficientBalance as u32,
-        },
-    );
+    fixture.expect_error(Party::Client, request, TokenError::InsufficientBalance);
     assert_eq!(fixture.job(ID), None);
     assert_eq!(fixture.balance_of(Party::Client), SUPPLY);
 }
@@ -522,7 +426,7 @@ fn gas_of_typical_calls() {
     let escrow = fixture.escrow;
     let mut gas = Vec::new();
     let mut measure = |fixture: &mut Fixture, name: &str, party, request| {
-        let outcome = fixture.expect_exact(party, request);
+        let outcome = fixture.expect_exact(party, name, request);
         gas.push((name.to_string(), outcome.receipt.gas_used));
     };
     let request = fixture.create_request(ID, &AMOUNTS);

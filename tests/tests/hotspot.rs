@@ -2,8 +2,8 @@
 
 use keyway_host_api::{AccessList, Address, Key, Status, system};
 use keyway_hotspot::{HotspotError, Incremented, OwnIncremented, client, keys};
-use keyway_runtime::{Keypair, Limits, TxOutcome, check_wasm};
-use keyway_tests::{Chain, artifact};
+use keyway_runtime::Keypair;
+use keyway_tests::{Chain, artifact, one_page_artifact_methods, returned, written};
 
 /// Creates a hotspot by `creator`; returns its address.
 fn create_hotspot(chain: &mut Chain, creator: &Keypair) -> Address {
@@ -17,28 +17,13 @@ fn create_hotspot(chain: &mut Chain, creator: &Keypair) -> Address {
 
 /// A `u64` stored under `key` of `hotspot`, straight from state.
 fn stored(chain: &Chain, hotspot: Address, key: Vec<u8>) -> Option<u64> {
-    chain
-        .state
-        .value(&Key::new(hotspot, key))
-        .map(|bytes| borsh::from_slice(bytes).expect("a u64"))
-}
-
-/// The keys `outcome` wrote, nonce included.
-fn written(outcome: &TxOutcome) -> Vec<&Key> {
-    outcome.writes.iter().map(|(key, _)| key).collect()
-}
-
-fn returned_u64(outcome: &TxOutcome) -> u64 {
-    assert_eq!(outcome.receipt.status, Status::Success);
-    borsh::from_slice(&outcome.receipt.return_data).expect("a u64")
+    chain.stored(hotspot, key)
 }
 
 #[test]
 fn the_artifact_is_one_page_and_exports_the_methods() {
-    let info = check_wasm(&artifact("hotspot"), &Limits::default()).expect("valid");
-    assert_eq!(info.initial_memory_pages, 1);
     assert_eq!(
-        info.methods,
+        one_page_artifact_methods("hotspot"),
         ["get", "get_own", "increment", "increment_own", "init"]
     );
 }
@@ -63,7 +48,7 @@ fn every_sender_increments_the_one_counter() {
         let (kind, access) = client::increment(hotspot, by);
         let outcome = chain.submit(sender, kind, access);
         expected += by;
-        assert_eq!(returned_u64(&outcome), expected);
+        assert_eq!(returned::<u64>(&outcome), expected);
         assert_eq!(outcome.receipt.events.len(), 1);
         let event = &outcome.receipt.events[0];
         assert_eq!(
@@ -88,7 +73,7 @@ fn every_sender_increments_the_one_counter() {
 
     let (kind, access) = client::get(hotspot);
     let outcome = chain.submit(&bob, kind, access);
-    assert_eq!(returned_u64(&outcome), 17);
+    assert_eq!(returned::<u64>(&outcome), 17);
     assert!(outcome.receipt.events.is_empty());
     assert_eq!(written(&outcome), vec![&system::nonce_key(&bob.address())]);
 }
@@ -99,27 +84,21 @@ fn overflow_reverts_with_the_contract_code_and_writes_nothing() {
     let alice = Keypair::from_seed(b"alice");
     let hotspot = create_hotspot(&mut chain, &alice);
     let (kind, access) = client::increment(hotspot, u64::MAX);
-    assert_eq!(returned_u64(&chain.submit(&alice, kind, access)), u64::MAX);
+    assert_eq!(
+        returned::<u64>(&chain.submit(&alice, kind, access)),
+        u64::MAX
+    );
     let (kind, access) = client::increment_own(hotspot, alice.address(), u64::MAX);
-    assert_eq!(returned_u64(&chain.submit(&alice, kind, access)), u64::MAX);
+    assert_eq!(
+        returned::<u64>(&chain.submit(&alice, kind, access)),
+        u64::MAX
+    );
 
-    for (kind, access) in [
+    for request in [
         client::increment(hotspot, 1),
         client::increment_own(hotspot, alice.address(), 1),
     ] {
-        let outcome = chain.submit(&alice, kind, access);
-        assert_eq!(
-            outcome.receipt.status,
-            Status::Reverted {
-                code: HotspotError::Overflow as u32
-            }
-        );
-        assert!(outcome.receipt.events.is_empty());
-        assert!(outcome.receipt.return_data.is_empty());
-        assert_eq!(
-            written(&outcome),
-            vec![&system::nonce_key(&alice.address())]
-        );
+        chain.expect_error(&alice, request, HotspotError::Overflow);
     }
     assert_eq!(
         stored(&chain, hotspot, keys::COUNTER.to_vec()),
@@ -140,7 +119,7 @@ fn own_counters_are_per_sender_and_disjoint() {
     for (sender, by, expected) in [(&alice, 3, 3), (&bob, 1, 1), (&alice, 4, 7)] {
         let (kind, access) = client::increment_own(hotspot, sender.address(), by);
         let outcome = chain.submit(sender, kind, access);
-        assert_eq!(returned_u64(&outcome), expected);
+        assert_eq!(returned::<u64>(&outcome), expected);
         let event = &outcome.receipt.events[..];
         assert_eq!(event.len(), 1);
         assert_eq!(event[0].topic, b"own_incremented");
@@ -166,7 +145,7 @@ fn own_counters_are_per_sender_and_disjoint() {
         (Address([9; 32]), 0),
     ] {
         let (kind, access) = client::get_own(hotspot, account);
-        assert_eq!(returned_u64(&chain.submit(&bob, kind, access)), expected);
+        assert_eq!(returned::<u64>(&chain.submit(&bob, kind, access)), expected);
     }
     assert_eq!(
         stored(&chain, hotspot, keys::COUNTER.to_vec()),
@@ -212,12 +191,7 @@ fn undeclared_keys_and_bad_arguments() {
         ),
     ];
     for (kind, access, status) in cases {
-        let outcome = chain.submit(&alice, kind, access);
-        assert_eq!(outcome.receipt.status, status);
-        assert_eq!(
-            written(&outcome),
-            vec![&system::nonce_key(&alice.address())]
-        );
+        chain.expect_failure(&alice, (kind, access), status);
     }
     assert_eq!(stored(&chain, hotspot, keys::COUNTER.to_vec()), Some(0));
 

@@ -1,14 +1,12 @@
 //! The multisig wallet's committed artifact on the real runtime, paying from its balance
 //! of the committed token artifact.
 
-use borsh::BorshDeserialize;
 use keyway_host_api::{AccessList, Address, Key, Status, TxKind, system};
 use keyway_multisig::{
     Approved, Executed, MultisigError, Revoked, StoredCall, Submitted, Tally, client, keys,
 };
-use keyway_runtime::{Keypair, Limits, TxOutcome, check_wasm};
-use keyway_sdk::Event;
-use keyway_tests::{Chain, artifact};
+use keyway_runtime::Keypair;
+use keyway_tests::{Chain, Senders, artifact, event, one_page_artifact_methods, returned};
 use keyway_token::{TokenError, Transfer};
 
 /// The call most tests work on: pay the payee [`AMOUNT`].
@@ -58,7 +56,7 @@ impl Fixture {
         let (wallet, [deploy, instantiate]) =
             client::create(&artifact("multisig"), ann, 0, &owners, THRESHOLD);
         fixture.expect_success(Party::Ann, deploy);
-        let outcome = fixture.expect_exact(Party::Ann, instantiate);
+        let outcome = fixture.expect_exact(Party::Ann, "instantiate", instantiate);
         assert_eq!(outcome.receipt.return_data, wallet.0);
         fixture.wallet = wallet;
         fixture.fund(FUNDS);
@@ -69,7 +67,7 @@ impl Fixture {
     fn with_call() -> Fixture {
         let mut fixture = Fixture::new();
         let request = fixture.submit_request(ID, AMOUNT);
-        fixture.expect_exact(Party::Ann, request);
+        fixture.expect_exact(Party::Ann, "submit", request);
         fixture
     }
 
@@ -81,14 +79,6 @@ impl Fixture {
             fixture.expect_success(owner, request);
         }
         fixture
-    }
-
-    fn key(&self, party: Party) -> &Keypair {
-        &self.keys[party as usize]
-    }
-
-    fn address(&self, party: Party) -> Address {
-        self.key(party).address()
     }
 
     /// The treasurer sends the wallet `amount`.
@@ -116,93 +106,32 @@ impl Fixture {
         client::execute(self.wallet, sender, id, &self.payment(amount).1)
     }
 
-    fn submit(&mut self, party: Party, (kind, access): (TxKind, AccessList)) -> TxOutcome {
-        self.chain.submit(&self.keys[party as usize], kind, access)
-    }
-
-    /// Submits and asserts success.
-    #[track_caller]
-    fn expect_success(&mut self, party: Party, request: (TxKind, AccessList)) -> TxOutcome {
-        let outcome = self.submit(party, request);
-        assert_eq!(
-            outcome.receipt.status,
-            Status::Success,
-            "{}",
-            String::from_utf8_lossy(&outcome.receipt.return_data)
-        );
-        outcome
-    }
-
-    /// Asserts that the request's access list is exactly what `Runtime::simulate`
-    /// discovers for it, then submits it and asserts success.
-    #[track_caller]
-    fn expect_exact(&mut self, party: Party, request: (TxKind, AccessList)) -> TxOutcome {
-        let tx = self
-            .chain
-            .sign(self.key(party), request.0.clone(), AccessList::default())
-            .tx;
-        let simulation = self
-            .chain
-            .runtime
-            .simulate(&self.chain.state, &self.chain.env, &tx)
-            .expect("no host fault");
-        assert_eq!(simulation.outcome.receipt.status, Status::Success);
-        assert_eq!(simulation.access_list, request.1, "{:?}", request.0);
-        self.expect_success(party, request)
-    }
-
-    /// Submits and asserts that the call ended with `status`, emitting nothing and
-    /// writing nothing but the sender's nonce.
-    #[track_caller]
-    fn expect_failure(&mut self, party: Party, request: (TxKind, AccessList), status: Status) {
-        let outcome = self.submit(party, request);
-        assert_eq!(outcome.receipt.status, status, "{party:?}");
-        assert!(outcome.receipt.events.is_empty());
-        let written: Vec<&Key> = outcome.writes.iter().map(|(key, _)| key).collect();
-        assert_eq!(written, vec![&system::nonce_key(&self.address(party))]);
-    }
-
-    #[track_caller]
-    fn expect_error(&mut self, party: Party, request: (TxKind, AccessList), error: MultisigError) {
-        self.expect_failure(party, request, Status::Reverted { code: error as u32 });
-    }
-
     fn balance(&self, owner: Address) -> u128 {
         self.chain.balance(self.token, &owner)
     }
 
     /// Call `id`'s tally, straight from state.
     fn tally(&self, id: u64) -> Option<Tally> {
-        let key = Key::new(self.wallet, keys::tally(id));
-        self.chain
-            .state
-            .value(&key)
-            .map(|bytes| borsh::from_slice(bytes).expect("a tally"))
+        self.chain.stored(self.wallet, keys::tally(id))
     }
 }
 
-/// Event `index` of `outcome`: emitted by `contract` under `E`'s topic, decoded.
-#[track_caller]
-fn event<E: Event + BorshDeserialize>(outcome: &TxOutcome, index: usize, contract: Address) -> E {
-    let event = &outcome.receipt.events[index];
-    assert_eq!(event.contract, contract);
-    assert_eq!(event.topic, E::TOPIC);
-    borsh::from_slice(&event.data).expect("the event decodes")
-}
+impl Senders for Fixture {
+    type Party = Party;
 
-/// The borsh value a successful call returned.
-#[track_caller]
-fn returned<T: BorshDeserialize>(outcome: &TxOutcome) -> T {
-    assert_eq!(outcome.receipt.status, Status::Success);
-    borsh::from_slice(&outcome.receipt.return_data).expect("the return value decodes")
+    fn chain(&mut self) -> &mut Chain {
+        &mut self.chain
+    }
+
+    fn key(&self, party: Party) -> &Keypair {
+        &self.keys[party as usize]
+    }
 }
 
 #[test]
 fn the_artifact_is_one_page_and_exports_the_methods() {
-    let info = check_wasm(&artifact("multisig"), &Limits::default()).expect("valid");
-    assert_eq!(info.initial_memory_pages, 1);
     assert_eq!(
-        info.methods,
+        one_page_artifact_methods("multisig"),
         [
             "approve",
             "execute",
@@ -222,11 +151,11 @@ fn the_artifact_is_one_page_and_exports_the_methods() {
 fn init_sets_the_owners_and_the_threshold() {
     let mut fixture = Fixture::new();
     let wallet = fixture.wallet;
-    let outcome = fixture.expect_exact(Party::Payee, client::threshold(wallet));
+    let outcome = fixture.expect_exact(Party::Payee, "threshold", client::threshold(wallet));
     assert_eq!(returned::<u32>(&outcome), THRESHOLD);
     for (party, owner) in [(Party::Cat, true), (Party::Treasurer, false)] {
         let request = client::is_owner(wallet, fixture.address(party));
-        let outcome = fixture.expect_exact(Party::Payee, request);
+        let outcome = fixture.expect_exact(Party::Payee, "is_owner", request);
         assert_eq!(returned::<bool>(&outcome), owner);
     }
     assert_eq!(fixture.balance(wallet), FUNDS);
@@ -267,7 +196,7 @@ fn two_of_three_owners_pay_from_the_wallet() {
     let payee = fixture.address(Party::Payee);
 
     let request = fixture.submit_request(ID, AMOUNT);
-    let outcome = fixture.expect_exact(Party::Ann, request);
+    let outcome = fixture.expect_exact(Party::Ann, "submit", request);
     assert_eq!(
         event::<Submitted>(&outcome, 0, wallet),
         Submitted {
@@ -277,7 +206,7 @@ fn two_of_three_owners_pay_from_the_wallet() {
             method: "transfer".into()
         }
     );
-    let outcome = fixture.expect_exact(Party::Payee, client::get_call(wallet, ID));
+    let outcome = fixture.expect_exact(Party::Payee, "get_call", client::get_call(wallet, ID));
     assert_eq!(
         returned::<Option<StoredCall>>(&outcome),
         Some(StoredCall {
@@ -287,7 +216,7 @@ fn two_of_three_owners_pay_from_the_wallet() {
         })
     );
 
-    let outcome = fixture.expect_exact(Party::Ann, client::approve(wallet, ann, ID));
+    let outcome = fixture.expect_exact(Party::Ann, "approve", client::approve(wallet, ann, ID));
     assert_eq!(
         event::<Approved>(&outcome, 0, wallet),
         Approved {
@@ -299,15 +228,17 @@ fn two_of_three_owners_pay_from_the_wallet() {
     // One approval of two needed.
     let request = fixture.execute_request(Party::Ann, ID, AMOUNT);
     fixture.expect_error(Party::Ann, request, MultisigError::NotEnoughApprovals);
-    fixture.expect_exact(Party::Ben, client::approve(wallet, ben, ID));
+    fixture.expect_exact(Party::Ben, "approve", client::approve(wallet, ben, ID));
     let request = client::has_approved(wallet, ID, ben);
-    assert!(returned::<bool>(
-        &fixture.expect_exact(Party::Payee, request)
-    ));
+    assert!(returned::<bool>(&fixture.expect_exact(
+        Party::Payee,
+        "has_approved",
+        request
+    )));
 
     // Cat executes without having approved.
     let request = fixture.execute_request(Party::Cat, ID, AMOUNT);
-    let outcome = fixture.expect_exact(Party::Cat, request);
+    let outcome = fixture.expect_exact(Party::Cat, "execute", request);
     assert_eq!(outcome.receipt.events.len(), 2);
     assert_eq!(
         event::<Transfer>(&outcome, 0, token),
@@ -329,7 +260,7 @@ fn two_of_three_owners_pay_from_the_wallet() {
     );
     assert_eq!(fixture.balance(payee), AMOUNT);
     assert_eq!(fixture.balance(wallet), FUNDS - AMOUNT);
-    let outcome = fixture.expect_exact(Party::Payee, client::get_tally(wallet, ID));
+    let outcome = fixture.expect_exact(Party::Payee, "get_tally", client::get_tally(wallet, ID));
     assert_eq!(
         returned::<Option<Tally>>(&outcome),
         Some(Tally {
@@ -373,7 +304,7 @@ fn only_owners_act_and_each_approves_once() {
     fixture.expect_error(Party::Treasurer, request, MultisigError::NotOwner);
 
     // Ben changes his mind: below the threshold again.
-    let outcome = fixture.expect_exact(Party::Ben, client::revoke(wallet, ben, ID));
+    let outcome = fixture.expect_exact(Party::Ben, "revoke", client::revoke(wallet, ben, ID));
     assert_eq!(
         event::<Revoked>(&outcome, 0, wallet),
         Revoked {
@@ -400,18 +331,12 @@ fn a_failing_call_fails_execute_and_can_be_retried() {
         fixture.expect_success(owner, request);
     }
     let request = fixture.execute_request(Party::Ann, ID, too_much);
-    fixture.expect_failure(
-        Party::Ann,
-        request,
-        Status::Reverted {
-            code: TokenError::InsufficientBalance as u32,
-        },
-    );
+    fixture.expect_error(Party::Ann, request, TokenError::InsufficientBalance);
     assert!(!fixture.tally(ID).expect("stored").executed);
 
     fixture.fund(1);
     let request = fixture.execute_request(Party::Ann, ID, too_much);
-    fixture.expect_exact(Party::Ann, request);
+    fixture.expect_exact(Party::Ann, "execute", request);
     assert_eq!(fixture.balance(fixture.address(Party::Payee)), too_much);
     assert_eq!(fixture.balance(fixture.wallet), 0);
 }
@@ -470,7 +395,7 @@ fn gas_of_typical_calls() {
     let [ann, ben] = [Party::Ann, Party::Ben].map(|party| fixture.address(party));
     let mut gas = Vec::new();
     let mut measure = |fixture: &mut Fixture, name: &str, party, request| {
-        let outcome = fixture.expect_exact(party, request);
+        let outcome = fixture.expect_exact(party, name, request);
         gas.push((name.to_string(), outcome.receipt.gas_used));
     };
     let request = fixture.submit_request(ID, AMOUNT);

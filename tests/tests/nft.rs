@@ -1,14 +1,14 @@
 //! The NFT contract's committed artifact on the real runtime, paid in the committed token.
 
-use borsh::BorshDeserialize;
 use keyway_host_api::{AccessList, Address, Key, Status, TxKind, system};
 use keyway_nft::{
     Holding, Listed, Listing, Minted, NftError, Sold, TokenInfo, Transferred, Unlisted, client,
     keys,
 };
-use keyway_runtime::{Keypair, Limits, TxOutcome, check_wasm};
-use keyway_sdk::Event;
-use keyway_tests::{Chain, artifact};
+use keyway_runtime::{Keypair, TxOutcome};
+use keyway_tests::{
+    Chain, Senders, artifact, events, one_page_artifact_methods, returned, written,
+};
 use keyway_token::{TokenError, Transfer};
 
 /// The NFT most tests trade.
@@ -56,9 +56,8 @@ impl Fixture {
         let token = chain.create_token(&keys[0], 1_000_000);
         // The creator's first transactions: nonces 0 and 1.
         let (nft, create) = client::create(&artifact("nft"), keys[1].address(), 0);
-        for (kind, access) in create {
-            let outcome = chain.submit(&keys[1], kind, access);
-            assert_eq!(outcome.receipt.status, Status::Success);
+        for request in create {
+            chain.expect_success(&keys[1], request);
         }
         assert!(chain.state.value(&system::contract_key(&nft)).is_some());
         let mut fixture = Fixture {
@@ -90,81 +89,6 @@ impl Fixture {
         let request = client::list(fixture.nft, ID, &fixture.listing(FIRST_PRICE));
         fixture.expect_success(Party::Creator, request);
         fixture
-    }
-
-    fn key(&self, party: Party) -> &Keypair {
-        &self.keys[party as usize]
-    }
-
-    fn address(&self, party: Party) -> Address {
-        self.key(party).address()
-    }
-
-    fn submit(&mut self, party: Party, (kind, access): (TxKind, AccessList)) -> TxOutcome {
-        let key = &self.keys[party as usize];
-        self.chain.submit(key, kind, access)
-    }
-
-    /// Submits and asserts success.
-    #[track_caller]
-    fn expect_success(&mut self, party: Party, request: (TxKind, AccessList)) -> TxOutcome {
-        let outcome = self.submit(party, request);
-        assert_eq!(
-            outcome.receipt.status,
-            Status::Success,
-            "{}",
-            String::from_utf8_lossy(&outcome.receipt.return_data)
-        );
-        outcome
-    }
-
-    /// Asserts that `request`'s access list is exactly what `Runtime::simulate` discovers
-    /// for it, then submits it and asserts that it ran as simulated (gas included) and
-    /// succeeded. Prints the gas used, labelled `label`.
-    #[track_caller]
-    fn expect_exact(
-        &mut self,
-        party: Party,
-        label: &str,
-        (kind, access): (TxKind, AccessList),
-    ) -> TxOutcome {
-        let signed = self
-            .chain
-            .sign(self.key(party), kind.clone(), access.clone());
-        let simulation = self
-            .chain
-            .runtime
-            .simulate(&self.chain.state, &self.chain.env, &signed.tx)
-            .expect("no host fault");
-        let mut declared = access.clone();
-        declared.normalize();
-        assert_eq!(
-            simulation.access_list, declared,
-            "{label}: the client's list is exactly what the call touches"
-        );
-        let outcome = self.expect_success(party, (kind, access));
-        assert_eq!(outcome, simulation.outcome, "{label}: ran as simulated");
-        println!("gas {label}: {}", outcome.receipt.gas_used);
-        outcome
-    }
-
-    /// Submits and asserts that the call ended with `status`, emitting nothing and
-    /// writing nothing but the sender's nonce.
-    #[track_caller]
-    fn expect_failure(&mut self, party: Party, request: (TxKind, AccessList), status: Status) {
-        let outcome = self.submit(party, request);
-        assert_eq!(outcome.receipt.status, status, "{party:?}");
-        assert!(outcome.receipt.events.is_empty());
-        assert_eq!(
-            written(&outcome),
-            vec![&system::nonce_key(&self.address(party))]
-        );
-    }
-
-    #[track_caller]
-    fn expect_error(&mut self, party: Party, request: (TxKind, AccessList), error: NftError) {
-        let status = Status::Reverted { code: error as u32 };
-        self.expect_failure(party, request, status);
     }
 
     /// A listing in the fixture's token.
@@ -200,52 +124,31 @@ impl Fixture {
 
     /// NFT `id`'s owner and listing, straight from state.
     fn holding(&self, id: u64) -> Option<Holding> {
-        self.value(keys::holding(id))
+        self.chain.stored(self.nft, keys::holding(id))
     }
 
     /// NFT `id`'s info, straight from state.
     fn info(&self, id: u64) -> Option<TokenInfo> {
-        self.value(keys::info(id))
-    }
-
-    fn value<T: BorshDeserialize>(&self, key: Vec<u8>) -> Option<T> {
-        let key = Key::new(self.nft, key);
-        self.chain
-            .state
-            .value(&key)
-            .map(|bytes| borsh::from_slice(bytes).expect("a stored value"))
+        self.chain.stored(self.nft, keys::info(id))
     }
 }
 
-/// The keys `outcome` wrote, nonce included.
-fn written(outcome: &TxOutcome) -> Vec<&Key> {
-    outcome.writes.iter().map(|(key, _)| key).collect()
-}
+impl Senders for Fixture {
+    type Party = Party;
 
-/// The events of `outcome` that `contract` emitted under `E`'s topic, decoded.
-fn events<E: Event + BorshDeserialize>(outcome: &TxOutcome, contract: Address) -> Vec<E> {
-    outcome
-        .receipt
-        .events
-        .iter()
-        .filter(|event| event.contract == contract && event.topic == E::TOPIC)
-        .map(|event| borsh::from_slice(&event.data).expect("the event decodes"))
-        .collect()
-}
+    fn chain(&mut self) -> &mut Chain {
+        &mut self.chain
+    }
 
-/// The borsh value a successful view returned.
-#[track_caller]
-fn returned<T: BorshDeserialize>(outcome: &TxOutcome) -> T {
-    assert_eq!(outcome.receipt.status, Status::Success);
-    borsh::from_slice(&outcome.receipt.return_data).expect("the return value decodes")
+    fn key(&self, party: Party) -> &Keypair {
+        &self.keys[party as usize]
+    }
 }
 
 #[test]
 fn the_artifact_is_one_page_and_exports_the_methods() {
-    let info = check_wasm(&artifact("nft"), &Limits::default()).expect("valid");
-    assert_eq!(info.initial_memory_pages, 1);
     assert_eq!(
-        info.methods,
+        one_page_artifact_methods("nft"),
         [
             "buy",
             "cancel_listing",
@@ -498,23 +401,11 @@ fn buying_without_approval_or_funds_fails_with_the_tokens_code() {
 
     // No allowance: the token's InsufficientAllowance, and only the nonce is written.
     let request = fixture.buy_request(Party::Buyer, Party::Creator, FIRST_PRICE);
-    fixture.expect_failure(
-        Party::Buyer,
-        request,
-        Status::Reverted {
-            code: TokenError::InsufficientAllowance as u32,
-        },
-    );
+    fixture.expect_error(Party::Buyer, request, TokenError::InsufficientAllowance);
     // Approved, but without the funds: InsufficientBalance.
     fixture.approve(Party::Stranger, FIRST_PRICE);
     let request = fixture.buy_request(Party::Stranger, Party::Creator, FIRST_PRICE);
-    fixture.expect_failure(
-        Party::Stranger,
-        request,
-        Status::Reverted {
-            code: TokenError::InsufficientBalance as u32,
-        },
-    );
+    fixture.expect_error(Party::Stranger, request, TokenError::InsufficientBalance);
     assert_eq!(
         fixture.holding(ID).map(|holding| holding.owner),
         Some(creator)

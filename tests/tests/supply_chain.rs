@@ -2,14 +2,14 @@
 
 use borsh::BorshDeserialize;
 use keyway_host_api::{AccessList, Address, Key, Status, TxKind, system};
-use keyway_runtime::{Keypair, Limits, TxOutcome, check_wasm};
+use keyway_runtime::{Keypair, TxOutcome};
 use keyway_sdk::Event;
 use keyway_supply_chain::{
     Checkpoint, CheckpointRecorded, MAX_CHECKPOINTS, MAX_DESCRIPTION_BYTES, MAX_LOCATION_BYTES,
     Shipment, ShipmentCreated, ShipmentState, ShipperSet, StatusChanged, SupplyChainError, client,
     keys,
 };
-use keyway_tests::{Chain, artifact};
+use keyway_tests::{Chain, Senders, artifact, one_page_artifact_methods, returned, written};
 
 /// The shipment most tests work on.
 const ID: u64 = 42;
@@ -43,10 +43,6 @@ impl Parties {
             Party::Receiver => &self.receiver,
             Party::Stranger => &self.stranger,
         }
-    }
-
-    fn address(&self, party: Party) -> Address {
-        self.key(party).address()
     }
 }
 
@@ -103,50 +99,6 @@ impl Fixture {
         fixture
     }
 
-    fn address(&self, party: Party) -> Address {
-        self.parties.address(party)
-    }
-
-    fn submit(&mut self, party: Party, (kind, access): (TxKind, AccessList)) -> TxOutcome {
-        self.chain.submit(self.parties.key(party), kind, access)
-    }
-
-    /// Submits and asserts success.
-    #[track_caller]
-    fn expect_success(&mut self, party: Party, request: (TxKind, AccessList)) -> TxOutcome {
-        let outcome = self.submit(party, request);
-        assert_eq!(
-            outcome.receipt.status,
-            Status::Success,
-            "{}",
-            String::from_utf8_lossy(&outcome.receipt.return_data)
-        );
-        outcome
-    }
-
-    /// Submits and asserts that the call reverted with `error`, emitting nothing and
-    /// writing nothing but the sender's nonce.
-    #[track_caller]
-    fn expect_error(
-        &mut self,
-        party: Party,
-        request: (TxKind, AccessList),
-        error: SupplyChainError,
-    ) {
-        let outcome = self.submit(party, request);
-        assert_eq!(
-            outcome.receipt.status,
-            Status::Reverted { code: error as u32 },
-            "{party:?}"
-        );
-        assert!(outcome.receipt.events.is_empty());
-        assert!(outcome.receipt.return_data.is_empty());
-        assert_eq!(
-            written(&outcome),
-            vec![&system::nonce_key(&self.address(party))]
-        );
-    }
-
     /// The shipper's `create_shipment` of `id` for the carrier and the receiver.
     fn create_request(&self, id: u64, description: &str) -> (TxKind, AccessList) {
         client::create_shipment(
@@ -161,21 +113,12 @@ impl Fixture {
 
     /// Shipment `id`, straight from state.
     fn shipment(&self, id: u64) -> Option<Shipment> {
-        let key = Key::new(self.contract, keys::shipment(id));
-        self.chain
-            .state
-            .value(&key)
-            .map(|bytes| borsh::from_slice(bytes).expect("a shipment"))
+        self.chain.stored(self.contract, keys::shipment(id))
     }
 
     fn state_of(&self, id: u64) -> ShipmentState {
         self.shipment(id).expect("the shipment exists").state
     }
-}
-
-/// The keys `outcome` wrote, nonce included.
-fn written(outcome: &TxOutcome) -> Vec<&Key> {
-    outcome.writes.iter().map(|(key, _)| key).collect()
 }
 
 /// The one event of `outcome`: emitted by `contract` under `E`'s topic, decoded.
@@ -188,19 +131,22 @@ fn only_event<E: Event + BorshDeserialize>(outcome: &TxOutcome, contract: Addres
     borsh::from_slice(&events[0].data).expect("the event decodes")
 }
 
-/// The borsh value a successful view returned.
-#[track_caller]
-fn returned<T: BorshDeserialize>(outcome: &TxOutcome) -> T {
-    assert_eq!(outcome.receipt.status, Status::Success);
-    borsh::from_slice(&outcome.receipt.return_data).expect("the return value decodes")
+impl Senders for Fixture {
+    type Party = Party;
+
+    fn chain(&mut self) -> &mut Chain {
+        &mut self.chain
+    }
+
+    fn key(&self, party: Party) -> &Keypair {
+        self.parties.key(party)
+    }
 }
 
 #[test]
 fn the_artifact_is_one_page_and_exports_the_methods() {
-    let info = check_wasm(&artifact("supply-chain"), &Limits::default()).expect("valid");
-    assert_eq!(info.initial_memory_pages, 1);
     assert_eq!(
-        info.methods,
+        one_page_artifact_methods("supply-chain"),
         [
             "cancel",
             "checkpoint",
