@@ -65,6 +65,29 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     if let Some(errors) = errors {
         return Err(errors);
     }
+    // Codes are u32 in receipts. Without the repr the enum's discriminants are isize, and
+    // a code above i32::MAX would compile natively but fail only when built for wasm32.
+    let repr_u32 = input.attrs.iter().any(|attr| {
+        let mut u32_listed = false;
+        attr.path().is_ident("repr")
+            && attr
+                .parse_nested_meta(|meta| {
+                    u32_listed |= meta.path.is_ident("u32");
+                    Ok(())
+                })
+                .is_ok()
+            && u32_listed
+    });
+    if !repr_u32 {
+        return Err(Error::new_spanned(
+            &input.ident,
+            format!(
+                "a contract error needs `#[repr(u32)]` on `{}`: its codes are u32 in receipts \
+                 (without it, a code above i32::MAX would only fail when built for wasm32)",
+                input.ident
+            ),
+        ));
+    }
 
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();

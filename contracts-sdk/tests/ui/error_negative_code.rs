@@ -1,6 +1,7 @@
 use keyway_sdk::ContractError;
 
 #[derive(ContractError)]
+#[repr(u32)]
 pub enum TransferError {
     Unauthorized = -1,
 }
