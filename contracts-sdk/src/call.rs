@@ -4,7 +4,7 @@
 //! in the transaction's access list like any other. [`call`] is the common case: it
 //! forwards all the gas left and, if the callee fails, ends this call with the callee's
 //! status (a revert code passes through unchanged). [`try_call`] caps the callee's gas and
-//! hands its failure back to handle. Inside the callee, [`env::sender`](crate::env::sender)
+//! hands its failure back to handle. Inside the callee, [`env::sender`]
 //! is the calling contract. A contract already on the call stack cannot be entered again
 //! ([`Status::Reentrancy`]), and chains deeper than the runtime's limit (8 frames by
 //! default) get [`Status::CallDepthExceeded`].
