@@ -37,11 +37,18 @@ impl WriteSet {
 
     /// The combined effect of write sets applied in order (later writes win).
     pub fn merged(sets: impl IntoIterator<Item = WriteSet>) -> Self {
-        let mut all: Vec<(Key, Option<Vec<u8>>)> = sets.into_iter().flat_map(|s| s.0).collect();
-        // Stable: equal keys keep their order, so the last of each run is the latest.
-        all.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut all: Vec<Option<(Key, Option<Vec<u8>>)>> =
+            sets.into_iter().flat_map(|s| s.0).map(Some).collect();
+        // Sort positions, not the 70-byte entries; ties by position, so the last of each
+        // run of equal keys is the latest write (an unstable sort of unique pairs).
+        let mut order: Vec<u32> = (0..all.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let key = |i: u32| &all[i as usize].as_ref().expect("not taken yet").0;
+            key(a).cmp(key(b)).then(a.cmp(&b))
+        });
         let mut merged: Vec<(Key, Option<Vec<u8>>)> = Vec::with_capacity(all.len());
-        for (key, value) in all {
+        for i in order {
+            let (key, value) = all[i as usize].take().expect("each position once");
             match merged.last_mut() {
                 Some(last) if last.0 == key => last.1 = value,
                 _ => merged.push((key, value)),
@@ -177,5 +184,39 @@ mod tests {
                 (&key(3), Some(&[3u8][..]))
             ]
         );
+    }
+
+    #[test]
+    fn merged_matches_applying_the_sets_in_order() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let sets: Vec<WriteSet> = (0..300)
+            .map(|_| {
+                let mut set = WriteSet::new();
+                for _ in 0..next(4) {
+                    let key = Key::new(Address([next(3) as u8; 32]), vec![next(16) as u8]);
+                    let value = (next(4) != 0).then(|| vec![next(256) as u8]);
+                    set.insert(key, value);
+                }
+                set
+            })
+            .collect();
+        let mut model = std::collections::BTreeMap::new();
+        for set in &sets {
+            for (key, value) in set.iter() {
+                model.insert(key.clone(), value.map(<[u8]>::to_vec));
+            }
+        }
+        let merged = WriteSet::merged(sets);
+        let got: Vec<_> = merged
+            .iter()
+            .map(|(k, v)| (k.clone(), v.map(<[u8]>::to_vec)))
+            .collect();
+        assert_eq!(got, model.into_iter().collect::<Vec<_>>());
     }
 }

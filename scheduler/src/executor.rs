@@ -187,7 +187,7 @@ fn run_sequential(
     block: &[SignedTransaction],
     options: &BlockOptions,
 ) -> Result<Vec<TxOutcome>, RuntimeError> {
-    let committed = Committed::new();
+    let committed = Committed::for_block(block);
     let view = Overlay {
         base: state,
         committed: &committed,
@@ -229,14 +229,26 @@ struct Committed {
 type KeyMap<V> = HashMap<Key, V, foldhash::fast::RandomState>;
 
 impl Committed {
-    fn new() -> Self {
+    /// Room for about `writes` keys, so the maps do not rehash while workers wait on them.
+    fn new(writes: usize) -> Self {
         let hasher = foldhash::fast::RandomState::default();
+        let per_shard = writes.div_ceil(SHARDS) + writes.div_ceil(SHARDS) / 4;
         Committed {
             shards: (0..SHARDS)
-                .map(|_| RwLock::new(HashMap::with_hasher(hasher.clone())))
+                .map(|_| RwLock::new(HashMap::with_capacity_and_hasher(per_shard, hasher.clone())))
                 .collect(),
             hasher,
         }
+    }
+
+    /// Room for the writes `block` declares, plus one nonce each.
+    fn for_block(block: &[SignedTransaction]) -> Self {
+        Self::new(
+            block
+                .iter()
+                .map(|t| t.tx.access_list.writes.len() + 1)
+                .sum(),
+        )
     }
 
     fn shard(&self, key: &Key) -> &RwLock<KeyMap<Option<Vec<u8>>>> {
@@ -353,7 +365,7 @@ fn run_parallel(
         initial.next_to_verify = n;
     }
     let schedule = Mutex::new(initial);
-    let committed = Committed::new();
+    let committed = Committed::for_block(block);
     let outcomes: Vec<Mutex<Option<TxOutcome>>> = (0..n).map(|_| Mutex::new(None)).collect();
     let view = Overlay {
         base: state,
