@@ -175,6 +175,11 @@ fn check_block(fixture: &Fixture, plans: &[Plan]) -> Result<(), TestCaseError> {
         for priority in [Priority::CriticalPath, Priority::Fifo] {
             let mut options = BlockOptions::with_threads(threads);
             options.priority = priority;
+            // Chain-shaped blocks would otherwise run in order: test the workers on them
+            // too (FIFO runs keep the default).
+            if priority == Priority::CriticalPath {
+                options.serial_below = 0.0;
+            }
             let parallel =
                 execute_block(&fixture.runtime, &fixture.state, &ENV, &block, &options).unwrap();
             prop_assert_eq!(
