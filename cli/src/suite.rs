@@ -322,6 +322,17 @@ struct Planned {
     access_list: AccessList,
 }
 
+impl Planned {
+    /// `user` sends a client builder's call.
+    fn new(user: usize, (kind, access_list): (TxKind, AccessList)) -> Self {
+        Planned {
+            user,
+            kind,
+            access_list,
+        }
+    }
+}
+
 impl Suite {
     /// Deploys the suite and sets up `options.users` users.
     pub fn new(options: SuiteOptions) -> anyhow::Result<Self> {
@@ -639,12 +650,10 @@ impl Suite {
         // With every weight 0, all traffic is hot.
         if self.rng.unit() < self.options.hot_share || self.options.mix.total() == 0 {
             let user = self.user();
-            let (kind, access_list) = keyway_hotspot::client::increment(self.apps.hotspot, 1);
-            return Planned {
+            return Planned::new(
                 user,
-                kind,
-                access_list,
-            };
+                keyway_hotspot::client::increment(self.apps.hotspot, 1),
+            );
         }
         let weights = self.options.mix.weights();
         let mut pick = self.rng.below(self.options.mix.total().max(1) as usize) as u32;
@@ -700,11 +709,7 @@ impl Suite {
                 );
                 self.nfts[index].owner = buyer;
                 self.nfts[index].price = None;
-                Planned {
-                    user: buyer,
-                    kind,
-                    access_list,
-                }
+                Planned::new(buyer, (kind, access_list))
             }
             None => {
                 let price = 1_000 + self.rng.below(4_000) as u128;
@@ -713,12 +718,7 @@ impl Suite {
                     price,
                 };
                 self.nfts[index].price = Some(price);
-                let (kind, access_list) = client::list(contract, nft.id, &listing);
-                Planned {
-                    user: nft.owner,
-                    kind,
-                    access_list,
-                }
+                Planned::new(nft.owner, client::list(contract, nft.id, &listing))
             }
         }
     }
@@ -733,12 +733,10 @@ impl Suite {
             pool.token_b
         };
         let amount = 1_000 + self.rng.below(9_000) as u128;
-        let (kind, access_list) = pool.swap(self.users[user].address(), token_in, amount, 1);
-        Planned {
+        Planned::new(
             user,
-            kind,
-            access_list,
-        }
+            pool.swap(self.users[user].address(), token_in, amount, 1),
+        )
     }
 
     /// Creates a job, or moves one on: the freelancer delivers, the client releases.
@@ -760,32 +758,28 @@ impl Suite {
                 milestone: 0,
                 delivered: false,
             });
-            let (kind, access_list) = client::create_job(
-                escrow,
-                self.users[client_user].address(),
-                id,
-                self.users[freelancer].address(),
-                self.users[arbiter].address(),
-                token,
-                &JOB_MILESTONES,
-                ENV.time + 30 * 24 * 3600,
+            return Planned::new(
+                client_user,
+                client::create_job(
+                    escrow,
+                    self.users[client_user].address(),
+                    id,
+                    self.users[freelancer].address(),
+                    self.users[arbiter].address(),
+                    token,
+                    &JOB_MILESTONES,
+                    ENV.time + 30 * 24 * 3600,
+                ),
             );
-            return Planned {
-                user: client_user,
-                kind,
-                access_list,
-            };
         }
         let index = self.rng.below(self.jobs.len());
         let job = self.jobs[index];
         if !job.delivered {
             self.jobs[index].delivered = true;
-            let (kind, access_list) = client::mark_delivered(escrow, job.id, job.milestone);
-            return Planned {
-                user: job.freelancer,
-                kind,
-                access_list,
-            };
+            return Planned::new(
+                job.freelancer,
+                client::mark_delivered(escrow, job.id, job.milestone),
+            );
         }
         let freelancer = self.users[job.freelancer].address();
         let (kind, access_list) = client::release(escrow, token, freelancer, job.id, job.milestone);
@@ -795,11 +789,7 @@ impl Suite {
             self.jobs[index].milestone += 1;
             self.jobs[index].delivered = false;
         }
-        Planned {
-            user: job.client,
-            kind,
-            access_list,
-        }
+        Planned::new(job.client, (kind, access_list))
     }
 
     /// Proposes a treasury payout, votes on one, or executes one that has a majority.
@@ -818,19 +808,17 @@ impl Suite {
                 amount,
                 votes: 0,
             });
-            let (kind, access_list) = client::propose(
-                dao,
-                self.users[proposer].address(),
-                id,
-                self.users[to].address(),
-                amount,
-                ENV.time + 7 * 24 * 3600,
+            return Planned::new(
+                proposer,
+                client::propose(
+                    dao,
+                    self.users[proposer].address(),
+                    id,
+                    self.users[to].address(),
+                    amount,
+                    ENV.time + 7 * 24 * 3600,
+                ),
             );
-            return Planned {
-                user: proposer,
-                kind,
-                access_list,
-            };
         }
         let index = self.rng.below(self.proposals.len());
         let proposal = self.proposals[index];
@@ -838,25 +826,20 @@ impl Suite {
             // Members vote in order, so nobody votes twice.
             let voter = proposal.votes;
             self.proposals[index].votes += 1;
-            let (kind, access_list) =
-                client::vote(dao, self.users[voter].address(), proposal.id, true);
-            return Planned {
-                user: voter,
-                kind,
-                access_list,
-            };
+            return Planned::new(
+                voter,
+                client::vote(dao, self.users[voter].address(), proposal.id, true),
+            );
         }
         self.proposals.swap_remove(index);
         let action = keyway_dao::Action::Payout {
             to: self.users[proposal.to].address(),
             amount: proposal.amount,
         };
-        let (kind, access_list) = client::execute(dao, self.apps.token, proposal.id, &action);
-        Planned {
-            user: self.user(),
-            kind,
-            access_list,
-        }
+        Planned::new(
+            self.user(),
+            client::execute(dao, self.apps.token, proposal.id, &action),
+        )
     }
 
     /// Submits a wallet payment, approves one, or executes one with enough approvals.
@@ -877,26 +860,20 @@ impl Suite {
             let (inner, _) =
                 keyway_token::client::transfer(token, wallet, self.users[to].address(), amount);
             let submitter = owner(0);
-            let (kind, access_list) =
-                client::submit_call(wallet, self.users[submitter].address(), id, &inner);
-            return Planned {
-                user: submitter,
-                kind,
-                access_list,
-            };
+            return Planned::new(
+                submitter,
+                client::submit_call(wallet, self.users[submitter].address(), id, &inner),
+            );
         }
         let index = self.rng.below(self.payments.len());
         let payment = self.payments[index];
         if payment.approvals < MULTISIG_THRESHOLD {
             let approver = owner(payment.approvals);
             self.payments[index].approvals += 1;
-            let (kind, access_list) =
-                client::approve(wallet, self.users[approver].address(), payment.id);
-            return Planned {
-                user: approver,
-                kind,
-                access_list,
-            };
+            return Planned::new(
+                approver,
+                client::approve(wallet, self.users[approver].address(), payment.id),
+            );
         }
         self.payments.swap_remove(index);
         let (_, inner) = keyway_token::client::transfer(
@@ -906,41 +883,33 @@ impl Suite {
             payment.amount,
         );
         let executor = owner(0);
-        let (kind, access_list) =
-            client::execute(wallet, self.users[executor].address(), payment.id, &inner);
-        Planned {
-            user: executor,
-            kind,
-            access_list,
-        }
+        Planned::new(
+            executor,
+            client::execute(wallet, self.users[executor].address(), payment.id, &inner),
+        )
     }
 
     fn payment(&mut self) -> Planned {
         let from = self.user();
         let to = self.other_user(from);
         let amount = 1 + self.rng.below(10_000) as u128;
-        let (kind, access_list) = keyway_token::client::transfer(
-            self.apps.token,
-            self.users[from].address(),
-            self.users[to].address(),
-            amount,
-        );
-        Planned {
-            user: from,
-            kind,
-            access_list,
-        }
+        Planned::new(
+            from,
+            keyway_token::client::transfer(
+                self.apps.token,
+                self.users[from].address(),
+                self.users[to].address(),
+                amount,
+            ),
+        )
     }
 
     fn counter(&mut self) -> Planned {
         let user = self.user();
-        let (kind, access_list) =
-            keyway_hotspot::client::increment_own(self.apps.hotspot, self.users[user].address(), 1);
-        Planned {
+        Planned::new(
             user,
-            kind,
-            access_list,
-        }
+            keyway_hotspot::client::increment_own(self.apps.hotspot, self.users[user].address(), 1),
+        )
     }
 
     /// Advances a shipment in flight, or creates one (about one in three steps).
@@ -958,19 +927,17 @@ impl Suite {
                 receiver,
                 stage: Stage::Created,
             });
-            let (kind, access_list) = client::create_shipment(
-                contract,
-                self.users[shipper].address(),
-                id,
-                self.users[carrier].address(),
-                self.users[receiver].address(),
-                "pallet of coffee",
+            return Planned::new(
+                shipper,
+                client::create_shipment(
+                    contract,
+                    self.users[shipper].address(),
+                    id,
+                    self.users[carrier].address(),
+                    self.users[receiver].address(),
+                    "pallet of coffee",
+                ),
             );
-            return Planned {
-                user: shipper,
-                kind,
-                access_list,
-            };
         }
         let index = self.rng.below(self.shipments.len());
         let shipment = self.shipments[index];
@@ -1004,11 +971,7 @@ impl Suite {
                 self.shipments.swap_remove(index);
             }
         }
-        Planned {
-            user,
-            kind,
-            access_list,
-        }
+        Planned::new(user, (kind, access_list))
     }
 }
 
