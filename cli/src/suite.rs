@@ -464,12 +464,12 @@ impl Suite {
         Ok(())
     }
 
-    /// Runs a contract's two creation transactions.
-    fn create(&mut self, txs: [(TxKind, AccessList); 2]) -> anyhow::Result<()> {
+    /// Runs a contract's two creation transactions; returns its address (or handle).
+    fn create<A>(&mut self, (address, txs): (A, [(TxKind, AccessList); 2])) -> anyhow::Result<A> {
         for (kind, access) in txs {
             self.operator_tx(kind, access)?;
         }
-        Ok(())
+        Ok(address)
     }
 
     fn set_up(&mut self) -> anyhow::Result<()> {
@@ -479,74 +479,71 @@ impl Suite {
         // The users' balances plus the pool's liquidity and the two treasuries.
         let supply = STARTING_BALANCE * (n as u128 + 100);
 
-        let (token_a, txs) = token::create(
+        let token_a = self.create(token::create(
             Self::artifact("token"),
             operator,
             self.operator_nonce,
             supply,
-        );
+        ))?;
         self.apps.token = token_a;
-        self.create(txs)?;
-        let (token_b, txs) = token::create(
+        let token_b = self.create(token::create(
             Self::artifact("token"),
             operator,
             self.operator_nonce,
             supply,
-        );
+        ))?;
         self.apps.token_b = token_b;
-        self.create(txs)?;
-        let (hotspot, txs) = keyway_hotspot::client::create(
+        let hotspot = self.create(keyway_hotspot::client::create(
             Self::artifact("hotspot"),
             operator,
             self.operator_nonce,
-        );
+        ))?;
         self.apps.hotspot = hotspot;
-        self.create(txs)?;
-        let (supply_chain, txs) = keyway_supply_chain::client::create(
+        let supply_chain = self.create(keyway_supply_chain::client::create(
             Self::artifact("supply-chain"),
             operator,
             self.operator_nonce,
             operator,
-        );
+        ))?;
         self.apps.supply_chain = supply_chain;
-        self.create(txs)?;
-        let (nft, txs) =
-            keyway_nft::client::create(Self::artifact("nft"), operator, self.operator_nonce);
+        let nft = self.create(keyway_nft::client::create(
+            Self::artifact("nft"),
+            operator,
+            self.operator_nonce,
+        ))?;
         self.apps.nft = nft;
-        self.create(txs)?;
-        let (pool, txs) = keyway_amm::client::create(
+        let pool = self.create(keyway_amm::client::create(
             Self::artifact("amm"),
             operator,
             self.operator_nonce,
             token_a,
             token_b,
-        );
+        ))?;
         self.apps.pool = pool;
-        self.create(txs)?;
-        let (escrow, txs) =
-            keyway_escrow::client::create(Self::artifact("escrow"), operator, self.operator_nonce);
+        let escrow = self.create(keyway_escrow::client::create(
+            Self::artifact("escrow"),
+            operator,
+            self.operator_nonce,
+        ))?;
         self.apps.escrow = escrow;
-        self.create(txs)?;
         let members: Vec<Address> = (0..DAO_MEMBERS).map(|i| self.users[i].address()).collect();
-        let (dao, txs) = keyway_dao::client::create(
+        let dao = self.create(keyway_dao::client::create(
             Self::artifact("dao"),
             operator,
             self.operator_nonce,
             token_a,
             &members,
-        );
+        ))?;
         self.apps.dao = dao;
-        self.create(txs)?;
         let owners: Vec<Address> = MULTISIG_OWNERS.map(|i| self.users[i].address()).collect();
-        let (multisig, txs) = keyway_multisig::client::create(
+        let multisig = self.create(keyway_multisig::client::create(
             Self::artifact("multisig"),
             operator,
             self.operator_nonce,
             &owners,
             MULTISIG_THRESHOLD,
-        );
+        ))?;
         self.apps.multisig = multisig;
-        self.create(txs)?;
 
         // Liquidity for the pool, and the treasuries.
         let liquidity = STARTING_BALANCE * 40;
