@@ -6,13 +6,13 @@ use alloc::rc::Rc;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::cell::RefCell;
-use std::collections::BTreeMap;
 
 use keyway_sdk::call::CallError;
 use keyway_sdk::host_api::TxKind;
-use keyway_sdk::testing::{IntoOutcome, MockResult, Outcome, State, TestEnv};
+use keyway_sdk::testing::{IntoOutcome, Outcome, State, TestEnv};
 use keyway_sdk::{AccessList, Address, ContractError, Key, Status};
 use keyway_token::TokenError;
+use keyway_token::mock::{self, Ledger};
 
 use super::client::Pool;
 use super::*;
@@ -38,66 +38,6 @@ const SEED_A: u128 = 1_000_000;
 const SEED_B: u128 = 4_000_000;
 const SEED_SHARES: u128 = 2_000_000;
 
-/// Both tokens' balances and allowances, kept by the mocks with the real token's rules
-/// and revert codes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Ledger {
-    /// By `(token, owner)`.
-    balances: BTreeMap<(Address, Address), u128>,
-    /// By `(token, owner, spender)`.
-    allowances: BTreeMap<(Address, Address, Address), u128>,
-}
-
-impl Ledger {
-    fn balance(&self, token: Address, owner: Address) -> u128 {
-        self.balances.get(&(token, owner)).copied().unwrap_or(0)
-    }
-
-    fn move_tokens(
-        &mut self,
-        token: Address,
-        from: Address,
-        to: Address,
-        amount: u128,
-    ) -> MockResult {
-        let left = self
-            .balance(token, from)
-            .checked_sub(amount)
-            .ok_or_else(|| token_revert(TokenError::InsufficientBalance))?;
-        self.balances.insert((token, from), left);
-        *self.balances.entry((token, to)).or_default() += amount;
-        // `()` encodes to nothing.
-        Ok(Vec::new())
-    }
-
-    /// The token's `transfer_from`, by `spender` (the calling contract).
-    fn transfer_from(
-        &mut self,
-        token: Address,
-        spender: Address,
-        (from, to, amount): (Address, Address, u128),
-    ) -> MockResult {
-        let key = (token, from, spender);
-        let left = self
-            .allowances
-            .get(&key)
-            .copied()
-            .unwrap_or(0)
-            .checked_sub(amount)
-            .ok_or_else(|| token_revert(TokenError::InsufficientAllowance))?;
-        self.move_tokens(token, from, to, amount)?;
-        self.allowances.insert(key, left);
-        Ok(Vec::new())
-    }
-}
-
-fn token_revert(error: TokenError) -> CallError {
-    CallError {
-        status: Status::Reverted { code: error.code() },
-        data: Vec::new(),
-    }
-}
-
 fn reverted(error: AmmError) -> Status {
     Status::Reverted { code: error.code() }
 }
@@ -120,21 +60,9 @@ impl Market {
         let ledger = Rc::new(RefCell::new(Ledger::default()));
         for token in [TOKEN_A, TOKEN_B] {
             for account in [PROVIDER, SECOND_PROVIDER, TRADER] {
-                ledger.borrow_mut().balances.insert((token, account), FUNDS);
+                ledger.borrow_mut().set_balance(token, account, FUNDS);
             }
-            let shared = Rc::clone(&ledger);
-            env.mock(token, "transfer_from", move |call| {
-                shared
-                    .borrow_mut()
-                    .transfer_from(token, call.caller, call.args())
-            });
-            let shared = Rc::clone(&ledger);
-            env.mock(token, "transfer", move |call| {
-                let (to, amount) = call.args();
-                shared
-                    .borrow_mut()
-                    .move_tokens(token, call.caller, to, amount)
-            });
+            mock::install(&mut env, token, &ledger);
         }
         Market { env, ledger }
     }
@@ -159,8 +87,7 @@ impl Market {
 
     /// `owner` lets the pool spend `amount` of `token`.
     fn approve(&mut self, token: Address, owner: Address, amount: u128) {
-        let mut ledger = self.ledger.borrow_mut();
-        ledger.allowances.insert((token, owner, POOL), amount);
+        self.ledger.borrow_mut().approve(token, owner, POOL, amount);
     }
 
     fn balance(&self, token: Address, owner: Address) -> u128 {
@@ -582,7 +509,7 @@ fn overflowing_amounts_are_refused() {
     let mut market = Market::new();
     for token in [TOKEN_A, TOKEN_B] {
         let mut ledger = market.ledger.borrow_mut();
-        ledger.balances.insert((token, PROVIDER), u128::MAX);
+        ledger.set_balance(token, PROVIDER, u128::MAX);
     }
     let outcome = market.approve_and_add(PROVIDER, u128::MAX, u128::MAX);
     assert_eq!(outcome.value.map(|change| change.shares), Some(u128::MAX));

@@ -6,13 +6,12 @@ use alloc::rc::Rc;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::cell::RefCell;
-use std::collections::BTreeMap;
 
-use keyway_sdk::call::CallError;
 use keyway_sdk::host_api::TxKind;
-use keyway_sdk::testing::{IntoOutcome, MockResult, Outcome, State, TestEnv};
+use keyway_sdk::testing::{IntoOutcome, Outcome, State, TestEnv};
 use keyway_sdk::{AccessList, Address, ContractError, Key, Status};
 use keyway_token::TokenError;
+use keyway_token::mock::{self, Ledger};
 
 use super::*;
 
@@ -32,50 +31,6 @@ const ROYALTY_BPS: u16 = 1_000;
 const URI: &str = "ipfs://bafy/7.json";
 const PRICE: u128 = 1_000;
 
-/// The payment token's balances and allowances, kept by the mocks with the real token's
-/// rules and revert codes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Ledger {
-    balances: BTreeMap<Address, u128>,
-    allowances: BTreeMap<(Address, Address), u128>,
-}
-
-impl Ledger {
-    fn balance(&self, owner: Address) -> u128 {
-        self.balances.get(&owner).copied().unwrap_or(0)
-    }
-
-    /// The token's `transfer_from`, by `spender` (the calling contract).
-    fn transfer_from(
-        &mut self,
-        spender: Address,
-        from: Address,
-        to: Address,
-        amount: u128,
-    ) -> MockResult {
-        let allowance = self.allowances.get(&(from, spender)).copied().unwrap_or(0);
-        let left = allowance
-            .checked_sub(amount)
-            .ok_or_else(|| token_revert(TokenError::InsufficientAllowance))?;
-        let from_left = self
-            .balance(from)
-            .checked_sub(amount)
-            .ok_or_else(|| token_revert(TokenError::InsufficientBalance))?;
-        self.balances.insert(from, from_left);
-        *self.balances.entry(to).or_default() += amount;
-        self.allowances.insert((from, spender), left);
-        // `()` encodes to nothing.
-        Ok(Vec::new())
-    }
-}
-
-fn token_revert(error: TokenError) -> CallError {
-    CallError {
-        status: Status::Reverted { code: error.code() },
-        data: Vec::new(),
-    }
-}
-
 fn reverted(error: NftError) -> Status {
     Status::Reverted { code: error.code() }
 }
@@ -94,15 +49,11 @@ impl Market {
         env.set_contract(NFT);
         let ledger = Rc::new(RefCell::new(Ledger::default()));
         for account in [BUYER, COLLECTOR] {
-            ledger.borrow_mut().balances.insert(account, 10_000);
-        }
-        let shared = Rc::clone(&ledger);
-        env.mock(PAYMENT_TOKEN, "transfer_from", move |call| {
-            let (from, to, amount) = call.args();
-            shared
+            ledger
                 .borrow_mut()
-                .transfer_from(call.caller, from, to, amount)
-        });
+                .set_balance(PAYMENT_TOKEN, account, 10_000);
+        }
+        mock::install(&mut env, PAYMENT_TOKEN, &ledger);
         Market { env, ledger }
     }
 
@@ -128,17 +79,15 @@ impl Market {
     fn approve(&mut self, owner: Address, amount: u128) {
         self.ledger
             .borrow_mut()
-            .allowances
-            .insert((owner, NFT), amount);
+            .approve(PAYMENT_TOKEN, owner, NFT, amount);
     }
 
     fn balance(&self, owner: Address) -> u128 {
-        self.ledger.borrow().balance(owner)
+        self.ledger.borrow().balance(PAYMENT_TOKEN, owner)
     }
 
     fn allowance(&self, owner: Address) -> u128 {
-        let ledger = self.ledger.borrow();
-        ledger.allowances.get(&(owner, NFT)).copied().unwrap_or(0)
+        self.ledger.borrow().allowance(PAYMENT_TOKEN, owner, NFT)
     }
 
     fn state(&self) -> State {

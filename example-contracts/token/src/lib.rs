@@ -246,6 +246,145 @@ fn set_balance(owner: &Address, balance: u128) {
 #[cfg(test)]
 mod tests;
 
+/// A stand-in for deployed tokens in the native tests of contracts that call them
+/// (native only): balances and allowances per token, kept with this contract's rules and
+/// revert codes, and installed as `TestEnv` mocks of `transfer` and `transfer_from`.
+///
+/// `TestEnv` cannot undo a mock's own changes when the calling contract fails; tests that
+/// assert on a failed call restore a clone of the [`Ledger`](mock::Ledger) themselves.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod mock {
+    use alloc::collections::BTreeMap;
+    use alloc::rc::Rc;
+    use alloc::vec::Vec;
+    use core::cell::RefCell;
+
+    use keyway_sdk::call::CallError;
+    use keyway_sdk::testing::{MockResult, TestEnv};
+    use keyway_sdk::{Address, ContractError, Status};
+
+    use super::TokenError;
+
+    /// Balances and allowances of any number of tokens. Zero balances and allowances are
+    /// absent, as in the contract's storage.
+    #[derive(Clone, Debug, Default, PartialEq, Eq)]
+    pub struct Ledger {
+        /// By `(token, owner)`.
+        balances: BTreeMap<(Address, Address), u128>,
+        /// By `(token, owner, spender)`.
+        allowances: BTreeMap<(Address, Address, Address), u128>,
+    }
+
+    fn revert(error: TokenError) -> CallError {
+        CallError {
+            status: Status::Reverted { code: error.code() },
+            data: Vec::new(),
+        }
+    }
+
+    fn store<K: Ord>(map: &mut BTreeMap<K, u128>, key: K, amount: u128) {
+        if amount == 0 {
+            map.remove(&key);
+        } else {
+            map.insert(key, amount);
+        }
+    }
+
+    impl Ledger {
+        /// `owner`'s balance of `token`.
+        pub fn balance(&self, token: Address, owner: Address) -> u128 {
+            self.balances.get(&(token, owner)).copied().unwrap_or(0)
+        }
+
+        /// What `spender` may still move of `owner`'s `token`.
+        pub fn allowance(&self, token: Address, owner: Address, spender: Address) -> u128 {
+            let key = (token, owner, spender);
+            self.allowances.get(&key).copied().unwrap_or(0)
+        }
+
+        /// Sets `owner`'s balance of `token`.
+        pub fn set_balance(&mut self, token: Address, owner: Address, amount: u128) {
+            store(&mut self.balances, (token, owner), amount);
+        }
+
+        /// Sets what `spender` may move of `owner`'s `token` (the token's `approve`).
+        pub fn approve(&mut self, token: Address, owner: Address, spender: Address, amount: u128) {
+            store(&mut self.allowances, (token, owner, spender), amount);
+        }
+
+        /// The token's `transfer` by `sender`.
+        pub fn transfer(
+            &mut self,
+            token: Address,
+            sender: Address,
+            to: Address,
+            amount: u128,
+        ) -> MockResult {
+            self.move_tokens(token, sender, to, amount)?;
+            // `()` encodes to nothing.
+            Ok(Vec::new())
+        }
+
+        /// The token's `transfer_from` by `spender`: the allowance is checked first, then
+        /// the balance, as the contract does.
+        pub fn transfer_from(
+            &mut self,
+            token: Address,
+            spender: Address,
+            from: Address,
+            to: Address,
+            amount: u128,
+        ) -> MockResult {
+            let left = self
+                .allowance(token, from, spender)
+                .checked_sub(amount)
+                .ok_or_else(|| revert(TokenError::InsufficientAllowance))?;
+            self.move_tokens(token, from, to, amount)?;
+            self.approve(token, from, spender, left);
+            Ok(Vec::new())
+        }
+
+        fn move_tokens(
+            &mut self,
+            token: Address,
+            from: Address,
+            to: Address,
+            amount: u128,
+        ) -> Result<(), CallError> {
+            let from_left = self
+                .balance(token, from)
+                .checked_sub(amount)
+                .ok_or_else(|| revert(TokenError::InsufficientBalance))?;
+            if from != to && amount != 0 {
+                let to_balance = self
+                    .balance(token, to)
+                    .checked_add(amount)
+                    .ok_or_else(|| revert(TokenError::Overflow))?;
+                self.set_balance(token, from, from_left);
+                self.set_balance(token, to, to_balance);
+            }
+            Ok(())
+        }
+    }
+
+    /// Mocks `token`'s `transfer` and `transfer_from` in `env`, backed by `ledger` (the
+    /// calling contract is the sender or spender).
+    pub fn install(env: &mut TestEnv, token: Address, ledger: &Rc<RefCell<Ledger>>) {
+        let shared = Rc::clone(ledger);
+        env.mock(token, "transfer", move |call| {
+            let (to, amount) = call.args();
+            shared.borrow_mut().transfer(token, call.caller, to, amount)
+        });
+        let shared = Rc::clone(ledger);
+        env.mock(token, "transfer_from", move |call| {
+            let (from, to, amount) = call.args();
+            shared
+                .borrow_mut()
+                .transfer_from(token, call.caller, from, to, amount)
+        });
+    }
+}
+
 /// Typed cross-contract calls into a token, for other contracts (depend on this crate with
 /// `features = ["library"]`). A failure of the token ends the calling contract's call with
 /// the token's status, so `TokenError` codes reach the receipt unchanged; the keys the

@@ -311,3 +311,48 @@ fn error_codes_are_stable() {
     .map(|e| e.code());
     assert_eq!(codes, [1, 2, 3, 4]);
 }
+
+#[test]
+fn the_mock_ledger_follows_the_contract() {
+    // The same transfers through the contract and through `mock::Ledger`: same statuses,
+    // same balances and allowances after each.
+    let mut env = setup();
+    env.allow_all();
+    let mut ledger = mock::Ledger::default();
+    ledger.set_balance(TOKEN, ALICE, 1_000);
+    let steps: [(Address, Option<Address>, Address, u128); 8] = [
+        (ALICE, None, BOB, 300),        // transfer
+        (BOB, None, CAROL, 301),        // more than Bob has
+        (BOB, None, BOB, 300),          // to oneself
+        (CAROL, Some(ALICE), BOB, 50),  // no allowance
+        (ALICE, None, CAROL, 0),        // nothing
+        (CAROL, Some(ALICE), BOB, 600), // more than the 500 Alice allowed
+        (CAROL, Some(ALICE), BOB, 500), // exactly the allowance
+        (CAROL, Some(BOB), ALICE, 1),   // allowance used up... of another owner
+    ];
+    env.set_sender(ALICE);
+    env.call(|| approve(CAROL, 500)).unwrap();
+    ledger.approve(TOKEN, ALICE, CAROL, 500);
+    for (sender, from, to, amount) in steps {
+        env.set_sender(sender);
+        let (real, mocked) = match from {
+            None => (
+                env.call(|| transfer(to, amount)).status,
+                ledger.transfer(TOKEN, sender, to, amount),
+            ),
+            Some(from) => (
+                env.call(|| transfer_from(from, to, amount)).status,
+                ledger.transfer_from(TOKEN, sender, from, to, amount),
+            ),
+        };
+        let mocked = mocked.map_or_else(|e| e.status, |_| Status::Success);
+        assert_eq!(real, mocked, "{sender:?} {from:?} {to:?} {amount}");
+        for owner in [ALICE, BOB, CAROL] {
+            assert_eq!(balance(&mut env, owner), ledger.balance(TOKEN, owner));
+            assert_eq!(
+                env.view(|| allowance(owner, CAROL)),
+                ledger.allowance(TOKEN, owner, CAROL)
+            );
+        }
+    }
+}
