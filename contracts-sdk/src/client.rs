@@ -3,9 +3,8 @@
 //! functions the contract itself uses.
 //!
 //! - [`call`] and [`encode`]: a `TxKind::Call` and its borsh arguments.
-//! - [`access`]: one contract's `reads` and `writes`, normalized; [`merge`] adds another
-//!   contract's keys (a nested call's) and keeps the list normalized; [`view`] is a call
-//!   that only reads.
+//! - [`access`]: one contract's `reads` and `writes`, normalized (add a nested call's
+//!   keys with [`AccessList::merge`]); [`view`] is a call that only reads.
 //! - [`deploy_and_instantiate`]: the two transactions that create a contract, with the
 //!   address it gets.
 //!
@@ -69,14 +68,6 @@ pub fn access(contract: Address, reads: Vec<Vec<u8>>, writes: Vec<Vec<u8>>) -> A
     };
     list.normalize();
     list
-}
-
-/// Adds `more`'s keys (e.g. a nested call's, from the callee's client) to `list`,
-/// keeping it normalized.
-pub fn merge(list: &mut AccessList, more: AccessList) {
-    list.reads.extend(more.reads);
-    list.writes.extend(more.writes);
-    list.normalize();
 }
 
 /// A call of `method` of `contract` with `args` that only reads `reads` of its keys.

@@ -127,6 +127,13 @@ impl AccessList {
         self.reads.retain(|k| writes.binary_search(k).is_err());
     }
 
+    /// Adds `more`'s keys and normalizes the result (see [`AccessList::normalize`]).
+    pub fn merge(&mut self, more: AccessList) {
+        self.reads.extend(more.reads);
+        self.writes.extend(more.writes);
+        self.normalize();
+    }
+
     /// The distinct contracts with a declared key, in ascending order.
     pub fn namespaces(&self) -> Vec<Address> {
         let mut contracts: Vec<Address> = Vec::new();

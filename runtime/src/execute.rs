@@ -292,7 +292,7 @@ impl Runtime {
                 let verified = crypto::already_verified(&signed);
                 shard.execute_verified(state, env, &verified, Some(&mut discovered))
             })?;
-            union(&mut access_list, discovered);
+            access_list.merge(discovered);
             signed.tx.access_list = access_list.clone();
             let outcome = self.with_shard(|shard| {
                 let verified = crypto::already_verified(&signed);
@@ -313,13 +313,6 @@ impl Runtime {
         }
         unreachable!("the last round returns")
     }
-}
-
-/// Adds `more`'s keys to `list`, keeping it normalized.
-fn union(list: &mut AccessList, more: AccessList) {
-    list.reads.extend(more.reads);
-    list.writes.extend(more.writes);
-    list.normalize();
 }
 
 /// What [`Runtime::simulate`] found.

@@ -103,7 +103,7 @@ fn a_callees_events_go_with_its_failure() {
     let mut h = Harness::new();
     let (a, b) = (h.deploy_wat("relay.wat"), h.deploy_wat("probe.wat"));
     let access = union(&[keys(a, &[], &["r"]), keys(b, &["c"], &["b"])]);
-    // `write_b_then_read_c` with "c" declared: writes, emits, then succeeds.
+    // `emit` writes "b" and emits: the callee's event comes first, then the relay's.
     let ok = relay(
         &mut h,
         a,
@@ -112,7 +112,7 @@ fn a_callees_events_go_with_its_failure() {
     );
     assert_eq!(ok.receipt.events.len(), 2);
     assert_eq!(ok.receipt.events[0].contract, b, "the callee's event first");
-    // `revert` after writing: its events (none) and writes go, the caller's stay.
+    // `abort` fails the callee: its writes and events go, the caller's stay.
     let failed = relay(&mut h, a, hop(b, 0, CALL_ALL_GAS, "abort", &[]), access);
     assert_eq!(relayed(&failed.receipt.return_data).status, Status::Aborted);
     assert_eq!(failed.receipt.events.len(), 1);

@@ -523,7 +523,7 @@ pub mod client {
     use alloc::vec;
     use alloc::vec::Vec;
 
-    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, merge, view};
+    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, view};
     use keyway_sdk::host_api::TxKind;
     use keyway_sdk::{AccessList, Address};
     use keyway_token::client as token;
@@ -607,7 +607,7 @@ pub mod client {
             for (token, amount) in [(self.token_a, max_amount_a), (self.token_b, max_amount_b)] {
                 let pull =
                     token::transfer_from(token, self.address, provider, self.address, amount);
-                merge(&mut list, pull.1);
+                list.merge(pull.1);
             }
             let args = encode((max_amount_a, max_amount_b, min_shares));
             (call(self.address, "add_liquidity", args), list)
@@ -624,10 +624,7 @@ pub mod client {
             let mut list = self.liquidity_access(&provider);
             for token in [self.token_a, self.token_b] {
                 // The amount does not change which keys a transfer touches.
-                merge(
-                    &mut list,
-                    token::transfer(token, self.address, provider, 0).1,
-                );
+                list.merge(token::transfer(token, self.address, provider, 0).1);
             }
             let args = encode((shares, min_amount_a, min_amount_b));
             (call(self.address, "remove_liquidity", args), list)
@@ -650,10 +647,10 @@ pub mod client {
             );
             let pull =
                 token::transfer_from(token_in, self.address, trader, self.address, amount_in);
-            merge(&mut list, pull.1);
+            list.merge(pull.1);
             // The amount does not change which keys a transfer touches.
             let pay = token::transfer(self.other(token_in), self.address, trader, 0);
-            merge(&mut list, pay.1);
+            list.merge(pay.1);
             let args = encode((token_in, amount_in, min_amount_out));
             (call(self.address, "swap", args), list)
         }

@@ -432,7 +432,7 @@ pub mod client {
     use alloc::vec;
     use alloc::vec::Vec;
 
-    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, merge, view};
+    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, view};
     use keyway_sdk::host_api::TxKind;
     use keyway_sdk::{AccessList, Address};
     use keyway_token::keys as token_keys;
@@ -519,7 +519,7 @@ pub mod client {
             Action::Payout { to, .. } => {
                 let mut list = access(dao, vec![count, keys::TOKEN.to_vec()], vec![proposal]);
                 let balances = vec![token_keys::balance(&dao), token_keys::balance(to)];
-                merge(&mut list, access(token, vec![], balances));
+                list.merge(access(token, vec![], balances));
                 list
             }
             Action::AddMember { account } => {
@@ -573,7 +573,7 @@ pub mod client {
     pub fn treasury(dao: Address, token: Address) -> (TxKind, AccessList) {
         let (kind, mut list) = view(dao, "treasury", vec![], vec![keys::TOKEN.to_vec()]);
         let balance = vec![token_keys::balance(&dao)];
-        merge(&mut list, access(token, balance, vec![]));
+        list.merge(access(token, balance, vec![]));
         (kind, list)
     }
 }

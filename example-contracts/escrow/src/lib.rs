@@ -515,7 +515,7 @@ mod tests;
 pub mod client {
     use alloc::vec;
 
-    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, merge, view};
+    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, view};
     use keyway_sdk::host_api::TxKind;
     use keyway_sdk::{AccessList, Address};
     use keyway_token::keys as token_keys;
@@ -526,7 +526,7 @@ pub mod client {
     /// token call writes.
     fn job_access(escrow: Address, id: u64, token_writes: AccessList) -> AccessList {
         let mut list = access(escrow, vec![], vec![keys::job(id)]);
-        merge(&mut list, token_writes);
+        list.merge(token_writes);
         list
     }
 

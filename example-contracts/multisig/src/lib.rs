@@ -402,7 +402,7 @@ pub mod client {
     use alloc::vec;
     use alloc::vec::Vec;
 
-    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, merge, view};
+    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, view};
     use keyway_sdk::host_api::TxKind;
     use keyway_sdk::{AccessList, Address};
 
@@ -528,7 +528,7 @@ pub mod client {
             ],
             vec![keys::tally(id)],
         );
-        merge(&mut list, inner.clone());
+        list.merge(inner.clone());
         (call(multisig, "execute", encode(id)), list)
     }
 

@@ -442,7 +442,7 @@ pub mod client {
     use alloc::vec;
     use alloc::vec::Vec;
 
-    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, merge, view};
+    use keyway_sdk::client::{access, call, deploy_and_instantiate, encode, view};
     use keyway_sdk::host_api::TxKind;
     use keyway_sdk::{AccessList, Address};
 
@@ -521,9 +521,9 @@ pub mod client {
             keyway_token::client::transfer_from(payment_token, contract, buyer, to, amount).1
         };
         if royalty != 0 {
-            merge(&mut list, pay(info.creator, royalty));
+            list.merge(pay(info.creator, royalty));
         }
-        merge(&mut list, pay(seller, price - royalty));
+        list.merge(pay(seller, price - royalty));
         (
             call(contract, "buy", encode((id, payment_token, price))),
             list,
