@@ -2,6 +2,8 @@
 
 use alloc::vec::Vec;
 
+use keyway_host_api::Status;
+
 /// An error a method returns as `Err`: the call ends as `Status::Reverted { code }` with
 /// [`data`](ContractError::data) as its return data, and all its writes and events are
 /// dropped.
@@ -16,5 +18,10 @@ pub trait ContractError {
     /// Extra bytes returned with the revert (borsh-encoded, by convention). Empty by default.
     fn data(&self) -> Vec<u8> {
         Vec::new()
+    }
+
+    /// The receipt status a method returning this error ends with.
+    fn status(&self) -> Status {
+        Status::Reverted { code: self.code() }
     }
 }

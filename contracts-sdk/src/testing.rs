@@ -482,6 +482,19 @@ impl TestEnv {
         }
     }
 
+    /// Runs `f` as one call by `sender` with `access` declared (e.g. the list a client
+    /// builder gives for the same call): [`set_sender`](TestEnv::set_sender),
+    /// [`declare`](TestEnv::declare), [`call`](TestEnv::call).
+    pub fn call_as<R: IntoOutcome>(
+        &mut self,
+        sender: Address,
+        access: AccessList,
+        f: impl FnOnce() -> R,
+    ) -> Outcome<R::Value> {
+        self.set_sender(sender).declare(access);
+        self.call(f)
+    }
+
     /// Runs `f` with every key readable and discards whatever it writes or emits: for
     /// assertions like `env.view(|| token::balance_of(alice))`. Panics (in the test) when
     /// `f` does not complete.

@@ -181,7 +181,7 @@ impl Chain {
         request: (TxKind, AccessList),
         error: impl ContractError,
     ) -> TxOutcome {
-        let status = Status::Reverted { code: error.code() };
+        let status = error.status();
         let outcome = self.expect_failure(key, request, status);
         assert_eq!(
             outcome.receipt.return_data,

@@ -38,10 +38,6 @@ const SEED_A: u128 = 1_000_000;
 const SEED_B: u128 = 4_000_000;
 const SEED_SHARES: u128 = 2_000_000;
 
-fn reverted(error: AmmError) -> Status {
-    Status::Reverted { code: error.code() }
-}
-
 /// The pool and its two tokens.
 struct Market {
     env: TestEnv,
@@ -171,7 +167,7 @@ fn assert_refused<T: core::fmt::Debug>(
     outcome: Outcome<T>,
     error: AmmError,
 ) {
-    assert_eq!(outcome.status, reverted(error));
+    assert_eq!(outcome.status, error.status());
     assert!(outcome.events.is_empty());
     assert_eq!(market.env.state(), &before.0);
     assert_eq!(*market.ledger.borrow(), before.1);
@@ -205,7 +201,7 @@ fn init_stores_the_pair() {
     let mut env = TestEnv::new();
     env.set_contract(POOL).declare(client::init_access(POOL));
     let outcome = env.call(|| init(TOKEN_A, TOKEN_A));
-    assert_eq!(outcome.status, reverted(AmmError::IdenticalTokens));
+    assert_eq!(outcome.status, AmmError::IdenticalTokens.status());
     assert!(env.state().is_empty());
 }
 
@@ -481,10 +477,10 @@ fn swaps_refuse_slippage_unknown_tokens_and_empty_pools() {
     assert_refused(&empty, &before, outcome, AmmError::InsufficientLiquidity);
     let request = POOL_CLIENT.quote(TOKEN_A, 10_000);
     let outcome = empty.call(TRADER, request, || quote(TOKEN_A, 10_000));
-    assert_eq!(outcome.status, reverted(AmmError::InsufficientLiquidity));
+    assert_eq!(outcome.status, AmmError::InsufficientLiquidity.status());
     let request = POOL_CLIENT.quote(STRANGER_TOKEN, 10_000);
     let outcome = empty.call(TRADER, request, || quote(STRANGER_TOKEN, 10_000));
-    assert_eq!(outcome.status, reverted(AmmError::UnknownToken));
+    assert_eq!(outcome.status, AmmError::UnknownToken.status());
 }
 
 #[test]
@@ -667,7 +663,7 @@ fn ext_calls_the_pool() {
         assert_eq!((token_in, amount_in), (TOKEN_A, 10_000));
         if min_out > 39_486 {
             return Err(CallError {
-                status: reverted(AmmError::SlippageExceeded),
+                status: AmmError::SlippageExceeded.status(),
                 data: Vec::new(),
             });
         }
@@ -680,7 +676,7 @@ fn ext_calls_the_pool() {
     assert_eq!(outcome.value, Some(39_486));
     // The pool's code reaches the caller's receipt.
     let outcome = env.call(|| ext::swap(&POOL, &TOKEN_A, 10_000, 40_000));
-    assert_eq!(outcome.status, reverted(AmmError::SlippageExceeded));
+    assert_eq!(outcome.status, AmmError::SlippageExceeded.status());
 }
 
 #[test]

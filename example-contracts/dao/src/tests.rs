@@ -3,7 +3,7 @@
 //! mocked (its calls are recorded and checked).
 
 use keyway_sdk::host_api::TxKind;
-use keyway_sdk::testing::{IntoOutcome, Outcome, State, TestEnv};
+use keyway_sdk::testing::{Outcome, State, TestEnv};
 use keyway_sdk::{AccessList, Address, ContractError, Key, Status, call::ALL_GAS};
 
 use super::*;
@@ -24,22 +24,6 @@ const PAYOUT: Action = Action::Payout {
     amount: 400,
 };
 
-/// Runs `method` as `sender`, enforcing the access list of `request` (a client builder's
-/// output for the same call).
-fn call_as<R: IntoOutcome>(
-    env: &mut TestEnv,
-    sender: Address,
-    (_, access): (TxKind, AccessList),
-    method: impl FnOnce() -> R,
-) -> Outcome<R::Value> {
-    env.set_sender(sender).declare(access);
-    env.call(method)
-}
-
-fn reverted(error: DaoError) -> Status {
-    Status::Reverted { code: error.code() }
-}
-
 /// A DAO of Alice, Bob and Carol over `TOKEN`, at [`NOW`], whose token accepts every
 /// transfer.
 fn setup() -> TestEnv {
@@ -55,7 +39,7 @@ fn setup() -> TestEnv {
 
 fn propose_payout(env: &mut TestEnv, proposer: Address, id: u64) -> Outcome<()> {
     let request = client::propose(DAO, proposer, id, DAVE, 400, DEADLINE);
-    call_as(env, proposer, request, || propose(id, DAVE, 400, DEADLINE))
+    env.call_as(proposer, request.1, || propose(id, DAVE, 400, DEADLINE))
 }
 
 /// [`setup`] plus proposal [`ID`] by Alice: pay Dave 400.
@@ -67,12 +51,12 @@ fn proposed() -> TestEnv {
 
 fn vote_as(env: &mut TestEnv, voter: Address, id: u64, yes: bool) -> Outcome<()> {
     let request = client::vote(DAO, voter, id, yes);
-    call_as(env, voter, request, || vote(id, yes))
+    env.call_as(voter, request.1, || vote(id, yes))
 }
 
 fn execute_as(env: &mut TestEnv, sender: Address, id: u64, action: Action) -> Outcome<()> {
     let request = client::execute(DAO, TOKEN, id, &action);
-    call_as(env, sender, request, || execute(id))
+    env.call_as(sender, request.1, || execute(id))
 }
 
 fn proposal(env: &mut TestEnv, id: u64) -> Proposal {
@@ -112,7 +96,7 @@ fn init_stores_the_token_and_the_members_once_each() {
 
     let mut env = TestEnv::new();
     let outcome = env.call(|| init(TOKEN, vec![]));
-    assert_eq!(outcome.status, reverted(DaoError::NoMembers));
+    assert_eq!(outcome.status, DaoError::NoMembers.status());
     assert!(env.state().is_empty());
 }
 
@@ -132,7 +116,9 @@ fn a_member_proposes_a_payout() {
         }]
     );
     let request = client::get_proposal(DAO, ID);
-    let stored = call_as(&mut env, STRANGER, request, || get_proposal(ID)).unwrap();
+    let stored = env
+        .call_as(STRANGER, request.1, || get_proposal(ID))
+        .unwrap();
     assert_eq!(
         stored,
         Some(Proposal {
@@ -152,17 +138,15 @@ fn propose_refusals() {
     let mut env = proposed();
     let before = env.state().clone();
     let outcome = propose_payout(&mut env, STRANGER, ID + 1);
-    assert_refused(&env, &before, outcome, reverted(DaoError::NotMember));
+    assert_refused(&env, &before, outcome, DaoError::NotMember.status());
     let outcome = propose_payout(&mut env, BOB, ID);
-    assert_refused(&env, &before, outcome, reverted(DaoError::AlreadyExists));
+    assert_refused(&env, &before, outcome, DaoError::AlreadyExists.status());
     let request = client::propose(DAO, BOB, ID + 1, DAVE, 1, NOW);
-    let outcome = call_as(&mut env, BOB, request, || propose(ID + 1, DAVE, 1, NOW));
-    assert_refused(&env, &before, outcome, reverted(DaoError::InvalidDeadline));
+    let outcome = env.call_as(BOB, request.1, || propose(ID + 1, DAVE, 1, NOW));
+    assert_refused(&env, &before, outcome, DaoError::InvalidDeadline.status());
     let request = client::propose_member(DAO, BOB, ID + 1, CAROL, DEADLINE);
-    let outcome = call_as(&mut env, BOB, request, || {
-        propose_member(ID + 1, CAROL, DEADLINE)
-    });
-    assert_refused(&env, &before, outcome, reverted(DaoError::AlreadyMember));
+    let outcome = env.call_as(BOB, request.1, || propose_member(ID + 1, CAROL, DEADLINE));
+    assert_refused(&env, &before, outcome, DaoError::AlreadyMember.status());
 }
 
 #[test]
@@ -183,7 +167,8 @@ fn members_vote_once_each() {
     assert_eq!((stored.yes, stored.no), (1, 1));
     let request = client::vote_of(DAO, ID, BOB);
     assert_eq!(
-        call_as(&mut env, STRANGER, request, || vote_of(ID, BOB)).unwrap(),
+        env.call_as(STRANGER, request.1, || vote_of(ID, BOB))
+            .unwrap(),
         Some(true)
     );
     assert_eq!(env.view(|| vote_of(ID, CAROL)), Some(false));
@@ -192,7 +177,7 @@ fn members_vote_once_each() {
     let before = env.state().clone();
     for yes in [true, false] {
         let outcome = vote_as(&mut env, BOB, ID, yes);
-        assert_refused(&env, &before, outcome, reverted(DaoError::DoubleVote));
+        assert_refused(&env, &before, outcome, DaoError::DoubleVote.status());
     }
 }
 
@@ -201,12 +186,12 @@ fn vote_refusals() {
     let mut env = proposed();
     let before = env.state().clone();
     let outcome = vote_as(&mut env, STRANGER, ID, true);
-    assert_refused(&env, &before, outcome, reverted(DaoError::NotMember));
+    assert_refused(&env, &before, outcome, DaoError::NotMember.status());
     let outcome = vote_as(&mut env, ALICE, ID + 1, true);
-    assert_refused(&env, &before, outcome, reverted(DaoError::UnknownProposal));
+    assert_refused(&env, &before, outcome, DaoError::UnknownProposal.status());
     env.set_block(11, DEADLINE, 1);
     let outcome = vote_as(&mut env, ALICE, ID, true);
-    assert_refused(&env, &before, outcome, reverted(DaoError::VotingClosed));
+    assert_refused(&env, &before, outcome, DaoError::VotingClosed.status());
 }
 
 #[test]
@@ -217,7 +202,7 @@ fn a_majority_executes_the_payout_before_the_deadline() {
     let before = env.state().clone();
     let outcome = execute_as(&mut env, STRANGER, ID, PAYOUT);
     assert!(outcome.calls.is_empty());
-    assert_refused(&env, &before, outcome, reverted(DaoError::NotPassed));
+    assert_refused(&env, &before, outcome, DaoError::NotPassed.status());
 
     vote_as(&mut env, BOB, ID, true).unwrap();
     // Anyone executes a passed proposal.
@@ -245,9 +230,9 @@ fn a_majority_executes_the_payout_before_the_deadline() {
     let before = env.state().clone();
     let outcome = execute_as(&mut env, ALICE, ID, PAYOUT);
     assert!(outcome.calls.is_empty());
-    assert_refused(&env, &before, outcome, reverted(DaoError::AlreadyExecuted));
+    assert_refused(&env, &before, outcome, DaoError::AlreadyExecuted.status());
     let outcome = vote_as(&mut env, CAROL, ID, true);
-    assert_refused(&env, &before, outcome, reverted(DaoError::AlreadyExecuted));
+    assert_refused(&env, &before, outcome, DaoError::AlreadyExecuted.status());
 }
 
 #[test]
@@ -258,11 +243,11 @@ fn without_a_majority_by_the_deadline_nothing_is_paid() {
     env.set_block(20, DEADLINE + 1, 1);
     let before = env.state().clone();
     let outcome = execute_as(&mut env, ALICE, ID, PAYOUT);
-    assert_refused(&env, &before, outcome, reverted(DaoError::NotPassed));
+    assert_refused(&env, &before, outcome, DaoError::NotPassed.status());
     let outcome = vote_as(&mut env, CAROL, ID, true);
-    assert_refused(&env, &before, outcome, reverted(DaoError::VotingClosed));
+    assert_refused(&env, &before, outcome, DaoError::VotingClosed.status());
     let outcome = execute_as(&mut env, ALICE, ID + 1, PAYOUT);
-    assert_refused(&env, &before, outcome, reverted(DaoError::UnknownProposal));
+    assert_refused(&env, &before, outcome, DaoError::UnknownProposal.status());
 }
 
 #[test]
@@ -299,9 +284,7 @@ fn a_passed_add_member_proposal_grows_the_majority() {
     let mut env = setup();
     let add_dave = Action::AddMember { account: DAVE };
     let request = client::propose_member(DAO, CAROL, 9, DAVE, DEADLINE);
-    let outcome = call_as(&mut env, CAROL, request, || {
-        propose_member(9, DAVE, DEADLINE)
-    });
+    let outcome = env.call_as(CAROL, request.1, || propose_member(9, DAVE, DEADLINE));
     assert_eq!(
         outcome.events_of::<Proposed>(),
         vec![Proposed {
@@ -329,7 +312,10 @@ fn a_passed_add_member_proposal_grows_the_majority() {
     );
     assert_eq!(env.view(member_count), 4);
     let request = client::is_member(DAO, DAVE);
-    assert!(call_as(&mut env, STRANGER, request, || is_member(DAVE)).unwrap());
+    assert!(
+        env.call_as(STRANGER, request.1, || is_member(DAVE))
+            .unwrap()
+    );
 
     // Four members: two yes votes are no longer a majority; the new member's is.
     propose_payout(&mut env, DAVE, ID).unwrap();
@@ -337,7 +323,7 @@ fn a_passed_add_member_proposal_grows_the_majority() {
     vote_as(&mut env, BOB, ID, true).unwrap();
     let before = env.state().clone();
     let outcome = execute_as(&mut env, ALICE, ID, PAYOUT);
-    assert_refused(&env, &before, outcome, reverted(DaoError::NotPassed));
+    assert_refused(&env, &before, outcome, DaoError::NotPassed.status());
     vote_as(&mut env, DAVE, ID, true).unwrap();
     execute_as(&mut env, ALICE, ID, PAYOUT).unwrap();
 }
@@ -347,10 +333,8 @@ fn adding_the_same_member_twice_counts_once() {
     let mut env = setup();
     for id in [1, 2] {
         let request = client::propose_member(DAO, ALICE, id, DAVE, DEADLINE);
-        call_as(&mut env, ALICE, request, || {
-            propose_member(id, DAVE, DEADLINE)
-        })
-        .unwrap();
+        env.call_as(ALICE, request.1, || propose_member(id, DAVE, DEADLINE))
+            .unwrap();
         // Three yes votes: still a majority once Dave makes four members.
         for voter in [ALICE, BOB, CAROL] {
             vote_as(&mut env, voter, id, true).unwrap();
@@ -374,16 +358,13 @@ fn the_treasury_view_asks_the_token() {
         Ok(borsh::to_vec(&1_234u128).unwrap())
     });
     let request = client::treasury(DAO, TOKEN);
-    let outcome = call_as(&mut env, STRANGER, request, treasury);
+    let outcome = env.call_as(STRANGER, request.1, treasury);
     assert_eq!(outcome.value, Some(1_234));
     assert_eq!(outcome.calls[0].method, "balance_of");
     let request = client::token(DAO);
-    assert_eq!(call_as(&mut env, STRANGER, request, token).unwrap(), TOKEN);
+    assert_eq!(env.call_as(STRANGER, request.1, token).unwrap(), TOKEN);
     let request = client::member_count(DAO);
-    assert_eq!(
-        call_as(&mut env, STRANGER, request, member_count).unwrap(),
-        3
-    );
+    assert_eq!(env.call_as(STRANGER, request.1, member_count).unwrap(), 3);
 }
 
 #[test]
@@ -391,7 +372,7 @@ fn calls_touch_only_declared_keys() {
     let mut env = proposed();
     // Bob's vote declared under Alice's key: Bob's vote key is an undeclared read.
     let request = client::vote(DAO, ALICE, ID, true);
-    let outcome = call_as(&mut env, BOB, request, || vote(ID, true));
+    let outcome = env.call_as(BOB, request.1, || vote(ID, true));
     assert_eq!(outcome.status, Status::UndeclaredRead);
     // A view's list only reads: the vote's writes are refused.
     let mut reads = client::vote(DAO, BOB, ID, true).1.writes;

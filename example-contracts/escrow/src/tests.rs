@@ -3,7 +3,7 @@
 //! mocked (its calls are recorded and checked).
 
 use keyway_sdk::host_api::TxKind;
-use keyway_sdk::testing::{IntoOutcome, Outcome, RecordedCall, State, TestEnv};
+use keyway_sdk::testing::{Outcome, RecordedCall, State, TestEnv};
 use keyway_sdk::{AccessList, Address, ContractError, Status, call::ALL_GAS};
 
 use super::*;
@@ -21,22 +21,6 @@ const DEADLINE: u64 = NOW + 1_000;
 const AMOUNTS: [u128; 3] = [100, 250, 650];
 const TOTAL: u128 = 1_000;
 
-/// Runs `method` as `sender`, enforcing the access list of `request` (a client builder's
-/// output for the same call).
-fn call_as<R: IntoOutcome>(
-    env: &mut TestEnv,
-    sender: Address,
-    (_, access): (TxKind, AccessList),
-    method: impl FnOnce() -> R,
-) -> Outcome<R::Value> {
-    env.set_sender(sender).declare(access);
-    env.call(method)
-}
-
-fn reverted(error: EscrowError) -> Status {
-    Status::Reverted { code: error.code() }
-}
-
 /// An escrow at [`NOW`] whose token accepts every call.
 fn setup() -> TestEnv {
     let mut env = TestEnv::new();
@@ -51,7 +35,7 @@ fn create(env: &mut TestEnv, id: u64, milestones: &[u128], deadline: u64) -> Out
         ESCROW, CLIENT, id, FREELANCER, ARBITER, TOKEN, milestones, deadline,
     );
     let milestones = milestones.to_vec();
-    call_as(env, CLIENT, request, || {
+    env.call_as(CLIENT, request.1, || {
         create_job(id, FREELANCER, ARBITER, TOKEN, milestones, deadline)
     })
 }
@@ -65,17 +49,17 @@ fn created() -> TestEnv {
 
 fn deliver(env: &mut TestEnv, sender: Address, milestone: u32) -> Outcome<()> {
     let request = client::mark_delivered(ESCROW, ID, milestone);
-    call_as(env, sender, request, || mark_delivered(ID, milestone))
+    env.call_as(sender, request.1, || mark_delivered(ID, milestone))
 }
 
 fn release_as(env: &mut TestEnv, sender: Address, milestone: u32) -> Outcome<()> {
     let request = client::release(ESCROW, TOKEN, FREELANCER, ID, milestone);
-    call_as(env, sender, request, || release(ID, milestone))
+    env.call_as(sender, request.1, || release(ID, milestone))
 }
 
 fn dispute_as(env: &mut TestEnv, sender: Address, milestone: u32) -> Outcome<()> {
     let request = client::dispute(ESCROW, ID, milestone);
-    call_as(env, sender, request, || dispute(ID, milestone))
+    env.call_as(sender, request.1, || dispute(ID, milestone))
 }
 
 fn resolve_as(
@@ -86,14 +70,12 @@ fn resolve_as(
 ) -> Outcome<()> {
     let payee = if to_freelancer { FREELANCER } else { CLIENT };
     let request = client::resolve(ESCROW, TOKEN, payee, ID, milestone, to_freelancer);
-    call_as(env, sender, request, || {
-        resolve(ID, milestone, to_freelancer)
-    })
+    env.call_as(sender, request.1, || resolve(ID, milestone, to_freelancer))
 }
 
 fn refund_as(env: &mut TestEnv, sender: Address) -> Outcome<u128> {
     let request = client::refund(ESCROW, TOKEN, CLIENT, ID);
-    call_as(env, sender, request, || refund(ID))
+    env.call_as(sender, request.1, || refund(ID))
 }
 
 fn states(env: &mut TestEnv) -> Vec<MilestoneState> {
@@ -144,7 +126,7 @@ fn create_job_takes_the_total_from_the_client() {
         }]
     );
     let request = client::get_job(ESCROW, ID);
-    let job = call_as(&mut env, STRANGER, request, || get_job(ID)).unwrap();
+    let job = env.call_as(STRANGER, request.1, || get_job(ID)).unwrap();
     assert_eq!(
         job,
         Some(Job {
@@ -164,7 +146,7 @@ fn create_job_takes_the_total_from_the_client() {
     );
     let request = client::held(ESCROW, ID);
     assert_eq!(
-        call_as(&mut env, STRANGER, request, || held(ID)).unwrap(),
+        env.call_as(STRANGER, request.1, || held(ID)).unwrap(),
         TOTAL
     );
     assert_eq!(env.view(|| held(ID + 1)), 0, "unknown jobs hold nothing");
@@ -187,7 +169,7 @@ fn create_job_checks_its_terms() {
     for (milestones, deadline, error) in cases {
         let outcome = create(&mut env, ID, milestones, deadline);
         assert!(outcome.calls.is_empty(), "{error:?}: no token call");
-        assert_refused(&env, &before, outcome, reverted(error));
+        assert_refused(&env, &before, outcome, error.status());
     }
     // The most milestones allowed is fine.
     create(&mut env, ID + 1, &[1; MAX_MILESTONES], DEADLINE).unwrap();
@@ -201,15 +183,10 @@ fn the_three_parties_must_be_distinct() {
         let request = client::create_job(
             ESCROW, CLIENT, ID, freelancer, arbiter, TOKEN, &AMOUNTS, DEADLINE,
         );
-        let outcome = call_as(&mut env, CLIENT, request, || {
+        let outcome = env.call_as(CLIENT, request.1, || {
             create_job(ID, freelancer, arbiter, TOKEN, AMOUNTS.to_vec(), DEADLINE)
         });
-        assert_refused(
-            &env,
-            &before,
-            outcome,
-            reverted(EscrowError::InvalidParties),
-        );
+        assert_refused(&env, &before, outcome, EscrowError::InvalidParties.status());
     }
 }
 
@@ -260,30 +237,25 @@ fn mark_delivered_refusals() {
     let before = env.state().clone();
     for sender in [CLIENT, ARBITER, STRANGER] {
         let outcome = deliver(&mut env, sender, 0);
-        assert_refused(&env, &before, outcome, reverted(EscrowError::Unauthorized));
+        assert_refused(&env, &before, outcome, EscrowError::Unauthorized.status());
     }
     let outcome = deliver(&mut env, FREELANCER, 3);
     assert_refused(
         &env,
         &before,
         outcome,
-        reverted(EscrowError::UnknownMilestone),
+        EscrowError::UnknownMilestone.status(),
     );
     let outcome = deliver(&mut env, FREELANCER, 1);
-    assert_refused(&env, &before, outcome, reverted(EscrowError::WrongState));
+    assert_refused(&env, &before, outcome, EscrowError::WrongState.status());
     let request = client::mark_delivered(ESCROW, ID + 1, 0);
-    let outcome = call_as(&mut env, FREELANCER, request, || mark_delivered(ID + 1, 0));
-    assert_refused(&env, &before, outcome, reverted(EscrowError::UnknownJob));
+    let outcome = env.call_as(FREELANCER, request.1, || mark_delivered(ID + 1, 0));
+    assert_refused(&env, &before, outcome, EscrowError::UnknownJob.status());
 
     // At the deadline, nothing more may be delivered.
     env.set_block(11, DEADLINE, 1);
     let outcome = deliver(&mut env, FREELANCER, 0);
-    assert_refused(
-        &env,
-        &before,
-        outcome,
-        reverted(EscrowError::DeadlinePassed),
-    );
+    assert_refused(&env, &before, outcome, EscrowError::DeadlinePassed.status());
     env.set_block(11, DEADLINE - 1, 1);
     deliver(&mut env, FREELANCER, 0).unwrap();
 }
@@ -326,19 +298,19 @@ fn release_refusals() {
     let before = env.state().clone();
     for sender in [FREELANCER, ARBITER, STRANGER] {
         let outcome = release_as(&mut env, sender, 2);
-        assert_refused(&env, &before, outcome, reverted(EscrowError::Unauthorized));
+        assert_refused(&env, &before, outcome, EscrowError::Unauthorized.status());
     }
     for milestone in [0, 1] {
         let outcome = release_as(&mut env, CLIENT, milestone);
         assert!(outcome.calls.is_empty());
-        assert_refused(&env, &before, outcome, reverted(EscrowError::WrongState));
+        assert_refused(&env, &before, outcome, EscrowError::WrongState.status());
     }
     let outcome = release_as(&mut env, CLIENT, 9);
     assert_refused(
         &env,
         &before,
         outcome,
-        reverted(EscrowError::UnknownMilestone),
+        EscrowError::UnknownMilestone.status(),
     );
 }
 
@@ -394,16 +366,16 @@ fn dispute_refusals() {
     let before = env.state().clone();
     for sender in [ARBITER, STRANGER] {
         let outcome = dispute_as(&mut env, sender, 0);
-        assert_refused(&env, &before, outcome, reverted(EscrowError::Unauthorized));
+        assert_refused(&env, &before, outcome, EscrowError::Unauthorized.status());
     }
     // Only a delivered milestone is disputed: an undelivered one is refunded at the
     // deadline instead.
     let outcome = dispute_as(&mut env, CLIENT, 1);
-    assert_refused(&env, &before, outcome, reverted(EscrowError::WrongState));
+    assert_refused(&env, &before, outcome, EscrowError::WrongState.status());
     dispute_as(&mut env, CLIENT, 0).unwrap();
     let before = env.state().clone();
     let outcome = dispute_as(&mut env, FREELANCER, 0);
-    assert_refused(&env, &before, outcome, reverted(EscrowError::WrongState));
+    assert_refused(&env, &before, outcome, EscrowError::WrongState.status());
 }
 
 #[test]
@@ -455,14 +427,14 @@ fn only_the_arbiter_resolves_and_only_disputes() {
     let before = env.state().clone();
     for sender in [CLIENT, FREELANCER, STRANGER] {
         let outcome = resolve_as(&mut env, sender, 0, sender == FREELANCER);
-        assert_refused(&env, &before, outcome, reverted(EscrowError::Unauthorized));
+        assert_refused(&env, &before, outcome, EscrowError::Unauthorized.status());
     }
     let outcome = resolve_as(&mut env, ARBITER, 1, true);
-    assert_refused(&env, &before, outcome, reverted(EscrowError::WrongState));
+    assert_refused(&env, &before, outcome, EscrowError::WrongState.status());
     resolve_as(&mut env, ARBITER, 0, true).unwrap();
     let before = env.state().clone();
     let outcome = resolve_as(&mut env, ARBITER, 0, false);
-    assert_refused(&env, &before, outcome, reverted(EscrowError::WrongState));
+    assert_refused(&env, &before, outcome, EscrowError::WrongState.status());
 }
 
 #[test]
@@ -476,13 +448,13 @@ fn refund_waits_for_the_deadline_and_returns_only_undelivered_milestones() {
         &env,
         &before,
         outcome,
-        reverted(EscrowError::DeadlineNotReached),
+        EscrowError::DeadlineNotReached.status(),
     );
 
     env.set_block(20, DEADLINE, 1);
     for sender in [FREELANCER, ARBITER, STRANGER] {
         let outcome = refund_as(&mut env, sender);
-        assert_refused(&env, &before, outcome, reverted(EscrowError::Unauthorized));
+        assert_refused(&env, &before, outcome, EscrowError::Unauthorized.status());
     }
     let outcome = refund_as(&mut env, CLIENT);
     assert_eq!(outcome.value, Some(750));
@@ -510,7 +482,7 @@ fn refund_waits_for_the_deadline_and_returns_only_undelivered_milestones() {
         &env,
         &before,
         outcome,
-        reverted(EscrowError::NothingToRefund),
+        EscrowError::NothingToRefund.status(),
     );
     // The delivered milestone is still the client's to release.
     release_as(&mut env, CLIENT, 1).unwrap();
@@ -523,7 +495,7 @@ fn refund_of_an_unknown_job() {
     env.set_block(20, DEADLINE, 1);
     let before = env.state().clone();
     let outcome = refund_as(&mut env, CLIENT);
-    assert_refused(&env, &before, outcome, reverted(EscrowError::UnknownJob));
+    assert_refused(&env, &before, outcome, EscrowError::UnknownJob.status());
 }
 
 #[test]
@@ -531,11 +503,11 @@ fn calls_touch_only_the_declared_job() {
     let mut env = created();
     // Declared for another job: job ID is an undeclared read.
     let request = client::mark_delivered(ESCROW, ID + 1, 0);
-    let outcome = call_as(&mut env, FREELANCER, request, || mark_delivered(ID, 0));
+    let outcome = env.call_as(FREELANCER, request.1, || mark_delivered(ID, 0));
     assert_eq!(outcome.status, Status::UndeclaredRead);
     // A view's list only reads: a write would be refused.
     let request = client::get_job(ESCROW, ID);
-    let outcome = call_as(&mut env, FREELANCER, request, || mark_delivered(ID, 0));
+    let outcome = env.call_as(FREELANCER, request.1, || mark_delivered(ID, 0));
     assert_eq!(outcome.status, Status::UndeclaredWrite);
 }
 

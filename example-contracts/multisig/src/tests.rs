@@ -3,7 +3,7 @@
 //! contract (a token) mocked (its calls are recorded and checked).
 
 use keyway_sdk::host_api::TxKind;
-use keyway_sdk::testing::{IntoOutcome, Outcome, State, TestEnv};
+use keyway_sdk::testing::{Outcome, State, TestEnv};
 use keyway_sdk::{AccessList, Address, ContractError, Key, Status, call::ALL_GAS};
 
 use super::*;
@@ -28,22 +28,6 @@ fn transfer_access() -> AccessList {
     keyway_token::client::transfer(TOKEN, WALLET, PAYEE, 300).1
 }
 
-/// Runs `method` as `sender`, enforcing the access list of `request` (a client builder's
-/// output for the same call).
-fn call_as<R: IntoOutcome>(
-    env: &mut TestEnv,
-    sender: Address,
-    (_, access): (TxKind, AccessList),
-    method: impl FnOnce() -> R,
-) -> Outcome<R::Value> {
-    env.set_sender(sender).declare(access);
-    env.call(method)
-}
-
-fn reverted(error: MultisigError) -> Status {
-    Status::Reverted { code: error.code() }
-}
-
 /// A 2-of-3 wallet of Ann, Ben and Cat, whose token accepts every transfer.
 fn setup() -> TestEnv {
     let mut env = TestEnv::new();
@@ -58,7 +42,7 @@ fn setup() -> TestEnv {
 
 fn submit_as(env: &mut TestEnv, sender: Address, id: u64) -> Outcome<()> {
     let request = client::submit(WALLET, sender, id, TOKEN, "transfer", &transfer_args());
-    call_as(env, sender, request, || {
+    env.call_as(sender, request.1, || {
         submit(id, TOKEN, "transfer".into(), transfer_args())
     })
 }
@@ -72,17 +56,17 @@ fn submitted() -> TestEnv {
 
 fn approve_as(env: &mut TestEnv, owner: Address, id: u64) -> Outcome<()> {
     let request = client::approve(WALLET, owner, id);
-    call_as(env, owner, request, || approve(id))
+    env.call_as(owner, request.1, || approve(id))
 }
 
 fn revoke_as(env: &mut TestEnv, owner: Address, id: u64) -> Outcome<()> {
     let request = client::revoke(WALLET, owner, id);
-    call_as(env, owner, request, || revoke(id))
+    env.call_as(owner, request.1, || revoke(id))
 }
 
 fn execute_as(env: &mut TestEnv, sender: Address, id: u64) -> Outcome<Vec<u8>> {
     let request = client::execute(WALLET, sender, id, &transfer_access());
-    call_as(env, sender, request, || execute(id))
+    env.call_as(sender, request.1, || execute(id))
 }
 
 fn tally(env: &mut TestEnv, id: u64) -> Tally {
@@ -106,9 +90,9 @@ fn assert_refused<T: core::fmt::Debug>(
 fn init_stores_the_owners_and_the_threshold() {
     let mut env = setup();
     let request = client::threshold(WALLET);
-    assert_eq!(call_as(&mut env, STRANGER, request, threshold).unwrap(), 2);
+    assert_eq!(env.call_as(STRANGER, request.1, threshold).unwrap(), 2);
     let request = client::is_owner(WALLET, BEN);
-    assert!(call_as(&mut env, STRANGER, request, || is_owner(BEN)).unwrap());
+    assert!(env.call_as(STRANGER, request.1, || is_owner(BEN)).unwrap());
     assert!(!env.view(|| is_owner(STRANGER)));
     assert_eq!(env.state().len(), 4);
 }
@@ -127,7 +111,7 @@ fn init_refuses_bad_thresholds_and_duplicate_owners() {
         env.set_contract(WALLET)
             .declare(client::init_access(WALLET, owners));
         let outcome = env.call(|| init(owners.to_vec(), threshold));
-        assert_eq!(outcome.status, reverted(error), "{owners:?} {threshold}");
+        assert_eq!(outcome.status, error.status(), "{owners:?} {threshold}");
         assert!(env.state().is_empty());
     }
     // 1-of-1 and N-of-N are fine.
@@ -154,7 +138,7 @@ fn an_owner_submits_a_call() {
     );
     let request = client::get_call(WALLET, ID);
     assert_eq!(
-        call_as(&mut env, STRANGER, request, || get_call(ID)).unwrap(),
+        env.call_as(STRANGER, request.1, || get_call(ID)).unwrap(),
         Some(StoredCall {
             target: TOKEN,
             method: "transfer".into(),
@@ -163,7 +147,7 @@ fn an_owner_submits_a_call() {
     );
     let request = client::get_tally(WALLET, ID);
     assert_eq!(
-        call_as(&mut env, STRANGER, request, || get_tally(ID)).unwrap(),
+        env.call_as(STRANGER, request.1, || get_tally(ID)).unwrap(),
         Some(Tally {
             submitter: BEN,
             approvals: 0,
@@ -178,13 +162,13 @@ fn submit_refusals() {
     let mut env = submitted();
     let before = env.state().clone();
     let outcome = submit_as(&mut env, STRANGER, ID + 1);
-    assert_refused(&env, &before, outcome, reverted(MultisigError::NotOwner));
+    assert_refused(&env, &before, outcome, MultisigError::NotOwner.status());
     let outcome = submit_as(&mut env, BEN, ID);
     assert_refused(
         &env,
         &before,
         outcome,
-        reverted(MultisigError::AlreadyExists),
+        MultisigError::AlreadyExists.status(),
     );
 }
 
@@ -201,14 +185,17 @@ fn owners_approve_once_and_may_revoke() {
         }]
     );
     let request = client::has_approved(WALLET, ID, ANN);
-    assert!(call_as(&mut env, STRANGER, request, || has_approved(ID, ANN)).unwrap());
+    assert!(
+        env.call_as(STRANGER, request.1, || has_approved(ID, ANN))
+            .unwrap()
+    );
     let before = env.state().clone();
     let outcome = approve_as(&mut env, ANN, ID);
     assert_refused(
         &env,
         &before,
         outcome,
-        reverted(MultisigError::AlreadyApproved),
+        MultisigError::AlreadyApproved.status(),
     );
 
     approve_as(&mut env, BEN, ID).unwrap();
@@ -235,24 +222,24 @@ fn approve_and_revoke_refusals() {
     let mut env = submitted();
     let before = env.state().clone();
     let outcome = approve_as(&mut env, STRANGER, ID);
-    assert_refused(&env, &before, outcome, reverted(MultisigError::NotOwner));
+    assert_refused(&env, &before, outcome, MultisigError::NotOwner.status());
     let outcome = approve_as(&mut env, ANN, ID + 1);
     assert_refused(
         &env,
         &before,
         outcome,
-        reverted(MultisigError::UnknownTransaction),
+        MultisigError::UnknownTransaction.status(),
     );
     let outcome = revoke_as(&mut env, STRANGER, ID);
-    assert_refused(&env, &before, outcome, reverted(MultisigError::NotOwner));
+    assert_refused(&env, &before, outcome, MultisigError::NotOwner.status());
     let outcome = revoke_as(&mut env, ANN, ID);
-    assert_refused(&env, &before, outcome, reverted(MultisigError::NotApproved));
+    assert_refused(&env, &before, outcome, MultisigError::NotApproved.status());
     let outcome = revoke_as(&mut env, ANN, ID + 1);
     assert_refused(
         &env,
         &before,
         outcome,
-        reverted(MultisigError::UnknownTransaction),
+        MultisigError::UnknownTransaction.status(),
     );
 }
 
@@ -267,13 +254,13 @@ fn execute_needs_the_threshold_then_makes_the_call() {
         &env,
         &before,
         outcome,
-        reverted(MultisigError::NotEnoughApprovals),
+        MultisigError::NotEnoughApprovals.status(),
     );
 
     approve_as(&mut env, CAT, ID).unwrap();
     let before = env.state().clone();
     let outcome = execute_as(&mut env, STRANGER, ID);
-    assert_refused(&env, &before, outcome, reverted(MultisigError::NotOwner));
+    assert_refused(&env, &before, outcome, MultisigError::NotOwner.status());
 
     // Any owner executes, approver or not.
     let outcome = execute_as(&mut env, BEN, ID);
@@ -290,7 +277,7 @@ fn execute_needs_the_threshold_then_makes_the_call() {
     assert!(tally(&mut env, ID).executed);
 
     let before = env.state().clone();
-    let executed = reverted(MultisigError::AlreadyExecuted);
+    let executed = MultisigError::AlreadyExecuted.status();
     let outcome = execute_as(&mut env, ANN, ID);
     assert_refused(&env, &before, outcome, executed);
     let outcome = approve_as(&mut env, BEN, ID);
@@ -302,7 +289,7 @@ fn execute_needs_the_threshold_then_makes_the_call() {
         &env,
         &before,
         outcome,
-        reverted(MultisigError::UnknownTransaction),
+        MultisigError::UnknownTransaction.status(),
     );
 }
 
@@ -312,14 +299,14 @@ fn execute_returns_the_callees_return_data() {
     env.mock_returns(TOKEN, "balance_of", 777u128);
     let args = borsh::to_vec(&(WALLET,)).unwrap();
     let request = client::submit(WALLET, ANN, 1, TOKEN, "balance_of", &args);
-    call_as(&mut env, ANN, request, || {
+    env.call_as(ANN, request.1, || {
         submit(1, TOKEN, "balance_of".into(), args.clone())
     })
     .unwrap();
     approve_as(&mut env, ANN, 1).unwrap();
     approve_as(&mut env, BEN, 1).unwrap();
     let request = client::execute(WALLET, ANN, 1, &AccessList::default());
-    let outcome = call_as(&mut env, ANN, request, || execute(1));
+    let outcome = env.call_as(ANN, request.1, || execute(1));
     assert_eq!(outcome.value, Some(777u128.to_le_bytes().to_vec()));
 }
 
@@ -358,7 +345,7 @@ fn revoking_below_the_threshold_blocks_execution() {
         &env,
         &before,
         outcome,
-        reverted(MultisigError::NotEnoughApprovals),
+        MultisigError::NotEnoughApprovals.status(),
     );
 }
 

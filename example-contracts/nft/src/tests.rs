@@ -31,10 +31,6 @@ const ROYALTY_BPS: u16 = 1_000;
 const URI: &str = "ipfs://bafy/7.json";
 const PRICE: u128 = 1_000;
 
-fn reverted(error: NftError) -> Status {
-    Status::Reverted { code: error.code() }
-}
-
 /// The NFT contract and its payment token.
 struct Market {
     env: TestEnv,
@@ -164,7 +160,7 @@ fn assert_refused<T: core::fmt::Debug>(
     outcome: Outcome<T>,
     error: NftError,
 ) {
-    assert_eq!(outcome.status, reverted(error));
+    assert_eq!(outcome.status, error.status());
     assert!(outcome.events.is_empty());
     assert_eq!(market.env.state(), before);
 }
@@ -671,7 +667,7 @@ fn ext_calls_the_nft_contract() {
         assert_eq!(call.args::<(u64, Address)>(), (ID, BUYER));
         Ok(Vec::new())
     });
-    env.mock_fails(NFT, "buy", reverted(NftError::ListingChanged));
+    env.mock_fails(NFT, "buy", NftError::ListingChanged.status());
 
     let outcome = env.call(|| {
         if ext::owner_of(&NFT, ID) == Some(BROKER) {
@@ -684,7 +680,7 @@ fn ext_calls_the_nft_contract() {
 
     // The NFT contract's code reaches the caller's receipt.
     let outcome = env.call(|| ext::buy(&NFT, ID, &PAYMENT_TOKEN, PRICE));
-    assert_eq!(outcome.status, reverted(NftError::ListingChanged));
+    assert_eq!(outcome.status, NftError::ListingChanged.status());
     assert_eq!(
         outcome.calls[0].args,
         borsh::to_vec(&(ID, PAYMENT_TOKEN, PRICE)).unwrap()

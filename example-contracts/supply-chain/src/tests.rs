@@ -2,7 +2,7 @@
 //! each call with exactly the access list its [`client`] builder declares.
 
 use keyway_sdk::host_api::TxKind;
-use keyway_sdk::testing::{IntoOutcome, Outcome, TestEnv};
+use keyway_sdk::testing::{Outcome, TestEnv};
 use keyway_sdk::{AccessList, Address, ContractError, Status};
 
 use super::*;
@@ -17,22 +17,6 @@ const CONTRACT: Address = Address([0x5C; 32]);
 const ID: u64 = 7;
 const TIME: u64 = 1_700_000_000;
 
-/// Runs `method` as `sender`, enforcing the access list of `request` (a client builder's
-/// output for the same call).
-fn call_as<R: IntoOutcome>(
-    env: &mut TestEnv,
-    sender: Address,
-    (_, access): (TxKind, AccessList),
-    method: impl FnOnce() -> R,
-) -> Outcome<R::Value> {
-    env.set_sender(sender).declare(access);
-    env.call(method)
-}
-
-fn reverted(error: SupplyChainError) -> Status {
-    Status::Reverted { code: error.code() }
-}
-
 /// A contract administered by `ADMIN_ACCOUNT`, with `SHIPPER` registered.
 fn setup() -> TestEnv {
     let mut env = TestEnv::new();
@@ -41,10 +25,8 @@ fn setup() -> TestEnv {
         .declare(client::init_access(CONTRACT));
     env.call(|| init(ADMIN_ACCOUNT)).unwrap();
     let request = client::set_shipper(CONTRACT, SHIPPER, true);
-    call_as(&mut env, ADMIN_ACCOUNT, request, || {
-        set_shipper(SHIPPER, true)
-    })
-    .unwrap();
+    env.call_as(ADMIN_ACCOUNT, request.1, || set_shipper(SHIPPER, true))
+        .unwrap();
     env
 }
 
@@ -59,7 +41,7 @@ fn created() -> TestEnv {
 fn in_transit() -> TestEnv {
     let mut env = created();
     let request = client::pick_up(CONTRACT, ID);
-    call_as(&mut env, CARRIER, request, || pick_up(ID)).unwrap();
+    env.call_as(CARRIER, request.1, || pick_up(ID)).unwrap();
     env
 }
 
@@ -67,20 +49,20 @@ fn in_transit() -> TestEnv {
 fn delivered() -> TestEnv {
     let mut env = in_transit();
     let request = client::deliver(CONTRACT, ID);
-    call_as(&mut env, CARRIER, request, || deliver(ID)).unwrap();
+    env.call_as(CARRIER, request.1, || deliver(ID)).unwrap();
     env
 }
 
 fn create(env: &mut TestEnv, shipper: Address, id: u64) -> Outcome<()> {
     let request = client::create_shipment(CONTRACT, shipper, id, CARRIER, RECEIVER, "pallets");
-    call_as(env, shipper, request, || {
+    env.call_as(shipper, request.1, || {
         create_shipment(id, CARRIER, RECEIVER, "pallets".into())
     })
 }
 
 fn record(env: &mut TestEnv, sender: Address, id: u64, location: &str) -> Outcome<()> {
     let request = client::checkpoint(CONTRACT, id, location);
-    call_as(env, sender, request, || checkpoint(id, location.into()))
+    env.call_as(sender, request.1, || checkpoint(id, location.into()))
 }
 
 fn state_of(env: &mut TestEnv, id: u64) -> ShipmentState {
@@ -107,7 +89,7 @@ fn assert_refused<T: core::fmt::Debug>(
     outcome: Outcome<T>,
     error: SupplyChainError,
 ) {
-    assert_eq!(outcome.status, reverted(error));
+    assert_eq!(outcome.status, error.status());
     assert!(outcome.events.is_empty());
     assert_eq!(env.state(), before);
 }
@@ -129,13 +111,14 @@ fn init_stores_the_admin() {
 fn the_admin_registers_and_revokes_shippers() {
     let mut env = setup();
     let request = client::is_shipper(CONTRACT, SHIPPER);
-    assert!(call_as(&mut env, STRANGER, request, || is_shipper(SHIPPER)).unwrap());
+    assert!(
+        env.call_as(STRANGER, request.1, || is_shipper(SHIPPER))
+            .unwrap()
+    );
     assert!(!env.view(|| is_shipper(CARRIER)));
 
     let request = client::set_shipper(CONTRACT, SHIPPER, false);
-    let outcome = call_as(&mut env, ADMIN_ACCOUNT, request, || {
-        set_shipper(SHIPPER, false)
-    });
+    let outcome = env.call_as(ADMIN_ACCOUNT, request.1, || set_shipper(SHIPPER, false));
     assert_eq!(outcome.status, Status::Success);
     assert_eq!(outcome.events[0].topic, b"shipper_set");
     assert_eq!(
@@ -149,9 +132,7 @@ fn the_admin_registers_and_revokes_shippers() {
     assert_eq!(env.storage(&CONTRACT, &keys::shipper(&SHIPPER)), None);
 
     let request = client::set_shipper(CONTRACT, CARRIER, true);
-    let outcome = call_as(&mut env, ADMIN_ACCOUNT, request, || {
-        set_shipper(CARRIER, true)
-    });
+    let outcome = env.call_as(ADMIN_ACCOUNT, request.1, || set_shipper(CARRIER, true));
     assert_eq!(
         outcome.events_of::<ShipperSet>(),
         vec![ShipperSet {
@@ -168,10 +149,10 @@ fn only_the_admin_sets_shippers() {
     let before = env.state().clone();
     for sender in [SHIPPER, STRANGER] {
         let request = client::set_shipper(CONTRACT, STRANGER, true);
-        let outcome = call_as(&mut env, sender, request, || set_shipper(STRANGER, true));
+        let outcome = env.call_as(sender, request.1, || set_shipper(STRANGER, true));
         assert_refused(&env, &before, outcome, SupplyChainError::Unauthorized);
         let request = client::set_shipper(CONTRACT, SHIPPER, false);
-        let outcome = call_as(&mut env, sender, request, || set_shipper(SHIPPER, false));
+        let outcome = env.call_as(sender, request.1, || set_shipper(SHIPPER, false));
         assert_refused(&env, &before, outcome, SupplyChainError::Unauthorized);
     }
 }
@@ -193,7 +174,9 @@ fn a_registered_shipper_creates_a_shipment() {
         }]
     );
     let request = client::get_shipment(CONTRACT, ID);
-    let shipment = call_as(&mut env, STRANGER, request, || get_shipment(ID)).unwrap();
+    let shipment = env
+        .call_as(STRANGER, request.1, || get_shipment(ID))
+        .unwrap();
     assert_eq!(
         shipment,
         Some(Shipment {
@@ -206,7 +189,8 @@ fn a_registered_shipper_creates_a_shipment() {
     );
     let request = client::checkpoints(CONTRACT, ID);
     assert_eq!(
-        call_as(&mut env, STRANGER, request, || checkpoints(ID)).unwrap(),
+        env.call_as(STRANGER, request.1, || checkpoints(ID))
+            .unwrap(),
         vec![]
     );
 }
@@ -222,10 +206,8 @@ fn unregistered_and_revoked_accounts_cannot_create() {
     assert_refused(&env, &before, outcome, SupplyChainError::Unauthorized);
 
     let request = client::set_shipper(CONTRACT, SHIPPER, false);
-    call_as(&mut env, ADMIN_ACCOUNT, request, || {
-        set_shipper(SHIPPER, false)
-    })
-    .unwrap();
+    env.call_as(ADMIN_ACCOUNT, request.1, || set_shipper(SHIPPER, false))
+        .unwrap();
     let before = env.state().clone();
     let outcome = create(&mut env, SHIPPER, ID);
     assert_refused(&env, &before, outcome, SupplyChainError::Unauthorized);
@@ -240,12 +222,10 @@ fn an_id_is_created_once() {
 
     // Another shipper cannot take the id either, nor reuse it once cancelled.
     let request = client::set_shipper(CONTRACT, STRANGER, true);
-    call_as(&mut env, ADMIN_ACCOUNT, request, || {
-        set_shipper(STRANGER, true)
-    })
-    .unwrap();
+    env.call_as(ADMIN_ACCOUNT, request.1, || set_shipper(STRANGER, true))
+        .unwrap();
     let request = client::cancel(CONTRACT, ID);
-    call_as(&mut env, SHIPPER, request, || cancel(ID)).unwrap();
+    env.call_as(SHIPPER, request.1, || cancel(ID)).unwrap();
     let before = env.state().clone();
     let outcome = create(&mut env, STRANGER, ID);
     assert_refused(&env, &before, outcome, SupplyChainError::AlreadyExists);
@@ -259,12 +239,12 @@ fn descriptions_are_bounded() {
     let too_long = "d".repeat(MAX_DESCRIPTION_BYTES + 1);
     let before = env.state().clone();
     let request = client::create_shipment(CONTRACT, SHIPPER, 1, CARRIER, RECEIVER, &too_long);
-    let outcome = call_as(&mut env, SHIPPER, request, || {
+    let outcome = env.call_as(SHIPPER, request.1, || {
         create_shipment(1, CARRIER, RECEIVER, too_long.clone())
     });
     assert_refused(&env, &before, outcome, SupplyChainError::DescriptionTooLong);
     let request = client::create_shipment(CONTRACT, SHIPPER, 1, CARRIER, RECEIVER, &longest);
-    let outcome = call_as(&mut env, SHIPPER, request, || {
+    let outcome = env.call_as(SHIPPER, request.1, || {
         create_shipment(1, CARRIER, RECEIVER, longest.clone())
     });
     assert_eq!(outcome.status, Status::Success);
@@ -275,7 +255,7 @@ fn descriptions_are_bounded() {
 fn the_full_lifecycle_emits_one_event_per_transition() {
     let mut env = created();
     let request = client::pick_up(CONTRACT, ID);
-    let outcome = call_as(&mut env, CARRIER, request, || pick_up(ID));
+    let outcome = env.call_as(CARRIER, request.1, || pick_up(ID));
     assert_eq!(outcome.status, Status::Success);
     assert_eq!(outcome.events[0].topic, b"status_changed");
     assert_eq!(
@@ -315,12 +295,13 @@ fn the_full_lifecycle_emits_one_event_per_transition() {
     );
     let request = client::checkpoints(CONTRACT, ID);
     assert_eq!(
-        call_as(&mut env, STRANGER, request, || checkpoints(ID)).unwrap(),
+        env.call_as(STRANGER, request.1, || checkpoints(ID))
+            .unwrap(),
         vec![rotterdam, duisburg]
     );
 
     let request = client::deliver(CONTRACT, ID);
-    let outcome = call_as(&mut env, CARRIER, request, || deliver(ID));
+    let outcome = env.call_as(CARRIER, request.1, || deliver(ID));
     assert_eq!(
         outcome.events_of::<StatusChanged>(),
         status_changed(ShipmentState::InTransit, ShipmentState::Delivered, CARRIER)
@@ -328,7 +309,7 @@ fn the_full_lifecycle_emits_one_event_per_transition() {
     assert_eq!(state_of(&mut env, ID), ShipmentState::Delivered);
 
     let request = client::confirm_receipt(CONTRACT, ID);
-    let outcome = call_as(&mut env, RECEIVER, request, || confirm_receipt(ID));
+    let outcome = env.call_as(RECEIVER, request.1, || confirm_receipt(ID));
     assert_eq!(
         outcome.events_of::<StatusChanged>(),
         status_changed(ShipmentState::Delivered, ShipmentState::Received, RECEIVER)
@@ -346,9 +327,7 @@ fn only_the_carrier_picks_up_delivers_and_records() {
     let mut env = created();
     let before = env.state().clone();
     for sender in [SHIPPER, RECEIVER, STRANGER] {
-        let outcome = call_as(&mut env, sender, client::pick_up(CONTRACT, ID), || {
-            pick_up(ID)
-        });
+        let outcome = env.call_as(sender, (client::pick_up(CONTRACT, ID)).1, || pick_up(ID));
         assert_refused(&env, &before, outcome, SupplyChainError::Unauthorized);
     }
 
@@ -357,9 +336,7 @@ fn only_the_carrier_picks_up_delivers_and_records() {
     for sender in [SHIPPER, RECEIVER, STRANGER] {
         let outcome = record(&mut env, sender, ID, "Hamburg");
         assert_refused(&env, &before, outcome, SupplyChainError::Unauthorized);
-        let outcome = call_as(&mut env, sender, client::deliver(CONTRACT, ID), || {
-            deliver(ID)
-        });
+        let outcome = env.call_as(sender, (client::deliver(CONTRACT, ID)).1, || deliver(ID));
         assert_refused(&env, &before, outcome, SupplyChainError::Unauthorized);
     }
 }
@@ -370,16 +347,14 @@ fn only_the_receiver_confirms_and_only_the_shipper_cancels() {
     let before = env.state().clone();
     for sender in [SHIPPER, CARRIER, STRANGER] {
         let request = client::confirm_receipt(CONTRACT, ID);
-        let outcome = call_as(&mut env, sender, request, || confirm_receipt(ID));
+        let outcome = env.call_as(sender, request.1, || confirm_receipt(ID));
         assert_refused(&env, &before, outcome, SupplyChainError::Unauthorized);
     }
 
     let mut env = created();
     let before = env.state().clone();
     for sender in [CARRIER, RECEIVER, STRANGER, ADMIN_ACCOUNT] {
-        let outcome = call_as(&mut env, sender, client::cancel(CONTRACT, ID), || {
-            cancel(ID)
-        });
+        let outcome = env.call_as(sender, (client::cancel(CONTRACT, ID)).1, || cancel(ID));
         assert_refused(&env, &before, outcome, SupplyChainError::Unauthorized);
     }
 }
@@ -419,7 +394,7 @@ const CANCEL: Transition = Transition {
 impl Transition {
     /// Runs the transition of shipment `id` as its allowed party.
     fn run(self, env: &mut TestEnv, id: u64) -> Outcome<()> {
-        call_as(env, self.sender, (self.request)(CONTRACT, id), || {
+        env.call_as(self.sender, ((self.request)(CONTRACT, id)).1, || {
             (self.method)(id)
         })
     }
@@ -462,9 +437,7 @@ fn transitions_only_leave_their_own_state() {
 #[test]
 fn cancel_before_pick_up() {
     let mut env = created();
-    let outcome = call_as(&mut env, SHIPPER, client::cancel(CONTRACT, ID), || {
-        cancel(ID)
-    });
+    let outcome = env.call_as(SHIPPER, (client::cancel(CONTRACT, ID)).1, || cancel(ID));
     assert_eq!(outcome.status, Status::Success);
     assert_eq!(
         outcome.events_of::<StatusChanged>(),
@@ -511,9 +484,7 @@ fn checkpoints_are_bounded_in_number_and_length() {
     let stored = env.storage(&CONTRACT, &keys::checkpoints(ID)).unwrap();
     assert_eq!(stored, borsh::to_vec(&recorded).unwrap());
     // Delivery is still possible.
-    let outcome = call_as(&mut env, CARRIER, client::deliver(CONTRACT, ID), || {
-        deliver(ID)
-    });
+    let outcome = env.call_as(CARRIER, (client::deliver(CONTRACT, ID)).1, || deliver(ID));
     assert_eq!(outcome.status, Status::Success);
 }
 
@@ -531,12 +502,14 @@ fn unknown_ids_are_refused_and_read_as_absent() {
 
     let request = client::get_shipment(CONTRACT, unknown);
     assert_eq!(
-        call_as(&mut env, STRANGER, request, || get_shipment(unknown)).unwrap(),
+        env.call_as(STRANGER, request.1, || get_shipment(unknown))
+            .unwrap(),
         None
     );
     let request = client::checkpoints(CONTRACT, unknown);
     assert_eq!(
-        call_as(&mut env, STRANGER, request, || checkpoints(unknown)).unwrap(),
+        env.call_as(STRANGER, request.1, || checkpoints(unknown))
+            .unwrap(),
         vec![]
     );
 }

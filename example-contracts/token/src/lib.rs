@@ -261,7 +261,7 @@ pub mod mock {
 
     use keyway_sdk::call::CallError;
     use keyway_sdk::testing::{MockResult, TestEnv};
-    use keyway_sdk::{Address, ContractError, Status};
+    use keyway_sdk::{Address, ContractError};
 
     use super::TokenError;
 
@@ -277,7 +277,7 @@ pub mod mock {
 
     fn revert(error: TokenError) -> CallError {
         CallError {
-            status: Status::Reverted { code: error.code() },
+            status: error.status(),
             data: Vec::new(),
         }
     }
