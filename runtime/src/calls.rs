@@ -118,7 +118,7 @@ fn resolve(
 type HostResult<T> = wasmtime::Result<T>;
 
 /// Native stack a nested call may need beyond its Wasm stack (host frames, wasmtime's
-/// entry and exit). Measured need is far lower; this is headroom.
+/// entry and exit); generous headroom, not a measured figure.
 const HOST_FRAMES_STACK: usize = 256 * 1024;
 
 #[allow(clippy::too_many_arguments)]
