@@ -237,8 +237,14 @@ impl Transaction {
     /// of every contract with a key in the access list is read: a cross-contract call into
     /// such a contract needs it (ABI.md, "Cross-contract calls").
     pub fn implicit_access(&self) -> AccessList {
+        self.implicit_access_of(&self.sender_address())
+    }
+
+    /// [`Transaction::implicit_access`] with the sender's address already derived (it is a
+    /// sha256 of the public key), e.g. by signature verification.
+    pub fn implicit_access_of(&self, sender: &Address) -> AccessList {
         use crate::system;
-        let sender = self.sender_address();
+        let sender = *sender;
         let mut writes = alloc::vec![system::nonce_key(&sender)];
         let mut reads = Vec::new();
         let mut target = None;

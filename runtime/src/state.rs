@@ -57,6 +57,17 @@ impl WriteSet {
         WriteSet(merged)
     }
 
+    /// A write set from entries sorted by key, each key once (e.g. a block's final values,
+    /// merged by the caller). The order is checked in debug builds only: it costs a cache
+    /// miss per entry on large sets. Out-of-order entries make lookups miss, nothing worse.
+    pub fn from_sorted(entries: Vec<(Key, Option<Vec<u8>>)>) -> Self {
+        debug_assert!(
+            entries.windows(2).all(|pair| pair[0].0 < pair[1].0),
+            "write set entries must be sorted by key, each key once"
+        );
+        WriteSet(entries)
+    }
+
     /// Records a write (`None` deletes); a later write to the same key replaces it.
     pub fn insert(&mut self, key: Key, value: Option<Vec<u8>>) {
         match self.0.binary_search_by(|(k, _)| k.cmp(&key)) {

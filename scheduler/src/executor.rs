@@ -3,7 +3,7 @@
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, RwLock};
+use std::sync::{Condvar, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use keyway_host_api::{BlockEnv, Key, Receipt, SignedTransaction, Status};
@@ -97,11 +97,12 @@ impl BlockOptions {
 /// Where the time of a block went (wall clock: for reports only, never hashed).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BlockTimings {
-    /// Building the conflict graph.
+    /// Building the conflict graph and its statistics (for a pre-verified block, this
+    /// pass also derives each sender's address).
     pub graph: Duration,
     /// Verifying signatures and executing, overlapped.
     pub execute: Duration,
-    /// Merging the write sets into the state diff.
+    /// Sorting the final writes into the state diff.
     pub merge: Duration,
 }
 
@@ -141,33 +142,30 @@ pub fn execute_block(
     options: &BlockOptions,
 ) -> Result<BlockOutcome, RuntimeError> {
     let started = Instant::now();
-    let graph = build_graph(block);
-    let graph_time = started.elapsed();
+    let (graph, pre_verified) = prepare(block, options.threads, options.signatures_verified);
     let stats = graph.stats();
+    let graph_time = started.elapsed();
     let started = Instant::now();
-    let outcomes = if options.threads <= 1 {
-        let verified = block
-            .iter()
-            .map(|signed| check_signature(executor, signed, options))
-            .collect();
-        run_sequential(executor, state, env, block, verified)?
-    } else if stats.parallelism() < options.serial_below {
-        // Nothing to overlap: handing each transaction to the next worker only costs.
-        // Signatures are still checked on every thread.
-        let verified = verify_in_parallel(executor, block, options)?;
-        run_sequential(executor, state, env, block, verified)?
+    let committed = Committed::for_block(block);
+    let view = Overlay {
+        base: state,
+        committed: &committed,
+    };
+    let (receipts, unread) = if options.threads <= 1 || stats.parallelism() < options.serial_below {
+        // One thread, or nothing to overlap (handing each transaction to the next worker
+        // would only cost): in order. Signatures are still checked on every thread.
+        let verified = if options.signatures_verified {
+            pre_verified.into_iter().map(Ok).collect()
+        } else {
+            verify_in_parallel(executor, block, options.threads)?
+        };
+        run_sequential(executor, &view, env, &graph, verified)?
     } else {
-        run_parallel(executor, state, env, block, &graph, options)?
+        run_parallel(executor, &view, env, block, &graph, pre_verified, options)?
     };
     let execute = started.elapsed();
     let started = Instant::now();
-    let mut receipts = Vec::with_capacity(outcomes.len());
-    let mut writes = Vec::with_capacity(outcomes.len());
-    for outcome in outcomes {
-        writes.push(outcome.writes);
-        receipts.push(outcome.receipt);
-    }
-    let state_diff = WriteSet::merged(writes);
+    let state_diff = committed.into_state_diff(unread, options.threads);
     Ok(BlockOutcome {
         receipts,
         state_diff,
@@ -182,19 +180,133 @@ pub fn execute_block(
 
 /// The conflict graph of a block: declared keys plus the runtime's implicit ones (the
 /// sender's nonce, code and contract records), weighted by gas limit.
-pub fn build_graph(block: &[SignedTransaction]) -> ConflictGraph<u32> {
-    let implicit: Vec<_> = block.iter().map(|t| t.tx.implicit_access()).collect();
+///
+/// Keys enter the graph as 64-bit hashes under a seed drawn for each call (collisions
+/// cannot be precomputed): small map entries keep building fast on large blocks. Two keys
+/// that collide share one entry, which can only add an edge, so it may order two
+/// transactions that did not conflict but never lets conflicting ones overlap; outcomes
+/// never depend on it. `threads` threads derive the keys (the sender's address is a
+/// sha256); the graph itself is built on the calling thread.
+pub fn build_graph(block: &[SignedTransaction], threads: usize) -> ConflictGraph<u32> {
+    prepare(block, threads, false).0
+}
+
+/// The conflict graph and, for a block whose signatures were checked before
+/// (`pre_verified`), each transaction's verified view (sender, body length): both derive
+/// from the same pass over the block, on `threads` threads.
+fn prepare(
+    block: &[SignedTransaction],
+    threads: usize,
+    pre_verified: bool,
+) -> (ConflictGraph<u32>, Vec<VerifiedTransaction<'_>>) {
+    let seed = foldhash::fast::RandomState::default();
+    let chunks = in_chunks(block, threads, PARALLEL_KEYS_FROM, |part| {
+        hash_keys(part, &seed, pre_verified)
+    });
     let mut builder = GraphBuilder::with_capacity(block.len(), block.len() * 4);
-    for (i, (signed, implicit)) in block.iter().zip(&implicit).enumerate() {
-        let declared = &signed.tx.access_list;
-        builder.add(
-            i as u32,
-            signed.tx.gas_limit,
-            declared.reads.iter().chain(&implicit.reads),
-            declared.writes.iter().chain(&implicit.writes),
-        );
+    let mut verified = Vec::with_capacity(if pre_verified { block.len() } else { 0 });
+    let mut i = 0u32;
+    for chunk in chunks {
+        let mut start = 0;
+        for (&(reads_end, end), &weight) in chunk.bounds.iter().zip(&chunk.weights) {
+            let (reads, writes) = (
+                &chunk.hashes[start..reads_end],
+                &chunk.hashes[reads_end..end],
+            );
+            builder.add(i, weight, reads.iter().copied(), writes.iter().copied());
+            start = end;
+            i += 1;
+        }
+        verified.extend(chunk.verified);
     }
-    builder.build()
+    (builder.build(), verified)
+}
+
+/// Below this many transactions, deriving keys on other threads costs more than it saves.
+const PARALLEL_KEYS_FROM: usize = 2_048;
+
+/// A run of transactions' keys as hashes: transaction `t`'s reads are
+/// `hashes[previous end..bounds[t].0]` and its writes `hashes[bounds[t].0..bounds[t].1]`.
+struct HashedKeys<'b> {
+    hashes: Vec<u64>,
+    bounds: Vec<(usize, usize)>,
+    weights: Vec<u64>,
+    /// Filled for a pre-verified block only.
+    verified: Vec<VerifiedTransaction<'b>>,
+}
+
+fn hash_keys<'b>(
+    part: &'b [SignedTransaction],
+    seed: &foldhash::fast::RandomState,
+    pre_verified: bool,
+) -> HashedKeys<'b> {
+    let mut keys = HashedKeys {
+        hashes: Vec::with_capacity(part.len() * 6),
+        bounds: Vec::with_capacity(part.len()),
+        weights: Vec::with_capacity(part.len()),
+        verified: Vec::with_capacity(if pre_verified { part.len() } else { 0 }),
+    };
+    for signed in part {
+        let tx = &signed.tx;
+        let sender = if pre_verified {
+            let verified = keyway_runtime::crypto::already_verified(signed);
+            let sender = verified.sender;
+            keys.verified.push(verified);
+            sender
+        } else {
+            tx.sender_address()
+        };
+        let implicit = tx.implicit_access_of(&sender);
+        let hash = |key: &Key| seed.hash_one(key);
+        keys.hashes
+            .extend(tx.access_list.reads.iter().chain(&implicit.reads).map(hash));
+        let reads_end = keys.hashes.len();
+        keys.hashes.extend(
+            tx.access_list
+                .writes
+                .iter()
+                .chain(&implicit.writes)
+                .map(hash),
+        );
+        keys.bounds.push((reads_end, keys.hashes.len()));
+        keys.weights.push(tx.gas_limit);
+    }
+    keys
+}
+
+/// `f` over consecutive chunks of `items`, on up to `threads` threads (on this one when
+/// there are fewer than `parallel_from` items), results in order.
+fn in_chunks<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    threads: usize,
+    parallel_from: usize,
+    f: impl Fn(&'a [T]) -> R + Sync,
+) -> Vec<R> {
+    if threads <= 1 || items.len() < parallel_from {
+        return vec![f(items)];
+    }
+    on_threads(items.chunks(items.len().div_ceil(threads)).collect(), f)
+}
+
+/// `f` over each of `parts`, each on its own thread (the first on this one), results in
+/// order. A panic in `f` is re-raised on this thread.
+fn on_threads<T: Send, R: Send>(parts: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let f = &f;
+    std::thread::scope(|scope| {
+        let mut parts = parts.into_iter();
+        let first = parts.next();
+        let handles: Vec<_> = parts.map(|part| scope.spawn(move || f(part))).collect();
+        let mut results = Vec::with_capacity(handles.len() + 1);
+        results.extend(first.map(f));
+        for handle in handles {
+            results.push(
+                handle
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
+        }
+        results
+    })
 }
 
 /// The default of [`BlockOptions::serial_below`].
@@ -204,74 +316,126 @@ const CHAIN_BOUND: f64 = 1.1;
 fn verify_in_parallel<'b>(
     executor: &dyn TransactionExecutor,
     block: &'b [SignedTransaction],
-    options: &BlockOptions,
+    threads: usize,
 ) -> Result<Vec<Result<VerifiedTransaction<'b>, Status>>, RuntimeError> {
-    let chunk = block.len().div_ceil(options.threads.max(1)).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = block
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|signed| check_signature(executor, signed, options))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        let mut verified = Vec::with_capacity(block.len());
-        for handle in handles {
-            match handle.join() {
-                Ok(part) => verified.extend(part),
-                Err(_) => {
-                    return Err(RuntimeError::Execution(
-                        "verifying signatures panicked".into(),
-                    ));
-                }
-            }
-        }
-        Ok(verified)
-    })
+    let parts = in_chunks(block, threads, 1, |part| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            part.iter()
+                .map(|signed| executor.verify(signed))
+                .collect::<Vec<_>>()
+        }))
+    });
+    let mut verified = Vec::with_capacity(block.len());
+    for part in parts {
+        let part =
+            part.map_err(|_| RuntimeError::Execution("verifying signatures panicked".into()))?;
+        verified.extend(part);
+    }
+    Ok(verified)
 }
 
 /// The reference: one transaction after another, each seeing all earlier writes.
 /// `verified` holds each transaction's signature check, in block order.
 fn run_sequential(
     executor: &dyn TransactionExecutor,
-    state: &(dyn StateView + Sync),
+    view: &Overlay<'_>,
     env: &BlockEnv,
-    block: &[SignedTransaction],
+    graph: &ConflictGraph<u32>,
     verified: Vec<Result<VerifiedTransaction<'_>, Status>>,
-) -> Result<Vec<TxOutcome>, RuntimeError> {
-    let committed = Committed::for_block(block);
-    let view = Overlay {
-        base: state,
-        committed: &committed,
-    };
-    let mut outcomes = Vec::with_capacity(block.len());
-    for checked in verified {
+) -> Result<(Vec<Receipt>, Vec<Unread>), RuntimeError> {
+    let mut receipts = Vec::with_capacity(verified.len());
+    let mut unread = Vec::new();
+    for (j, checked) in verified.into_iter().enumerate() {
         let outcome = match checked {
-            Ok(verified) => executor.execute(&view, env, &verified)?,
+            Ok(verified) => executor.execute(view.for_tx(graph, j as u32), env, &verified)?,
             Err(status) => TxOutcome::rejected(status),
         };
-        committed.insert(&outcome.writes);
-        outcomes.push(outcome);
+        view.committed
+            .commit(graph, j as u32, outcome.writes, &mut unread);
+        receipts.push(outcome.receipt);
     }
-    Ok(outcomes)
+    unread.sort_unstable_by(by_key);
+    Ok((receipts, vec![unread]))
 }
 
-fn check_signature<'b>(
-    executor: &dyn TransactionExecutor,
-    signed: &'b SignedTransaction,
-    options: &BlockOptions,
-) -> Result<VerifiedTransaction<'b>, Status> {
-    if options.signatures_verified {
-        Ok(keyway_runtime::crypto::already_verified(signed))
-    } else {
-        executor.verify(signed)
-    }
-}
+/// Writes no later transaction of the block reads: kept by the thread that made them, and
+/// sorted by it when it runs out of work.
+type Unread = Vec<Entry>;
 
 const SHARDS: usize = 64;
+
+/// Below this many written keys, the state diff is sorted on one thread.
+const PARALLEL_SORT_FROM: usize = 4_096;
+
+/// A summary of a key that orders like it without reading its heap bytes: the contract,
+/// then the first 8 bytes zero-padded, big-endian. A smaller sort key means a smaller key;
+/// equal sort keys compare the bytes (sorting the state diff on full keys was mostly cache
+/// misses on those bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct SortKey([u64; 5]);
+
+impl SortKey {
+    fn of(key: &Key) -> Self {
+        let word = |bytes: &[u8]| {
+            let mut word = [0u8; 8];
+            let len = bytes.len().min(8);
+            word[..len].copy_from_slice(&bytes[..len]);
+            u64::from_be_bytes(word)
+        };
+        let c = &key.contract.0;
+        SortKey([
+            word(&c[0..8]),
+            word(&c[8..16]),
+            word(&c[16..24]),
+            word(&c[24..32]),
+            word(&key.bytes),
+        ])
+    }
+}
+
+/// A final write on its way into the state diff.
+type Entry = (SortKey, Key, Option<Vec<u8>>);
+
+fn entry(key: Key, value: Option<Vec<u8>>) -> Entry {
+    (SortKey::of(&key), key, value)
+}
+
+/// Key order (equal sort keys mean equal contracts).
+fn by_key(a: &Entry, b: &Entry) -> std::cmp::Ordering {
+    a.0.cmp(&b.0).then_with(|| a.1.bytes.cmp(&b.1.bytes))
+}
+
+/// Merges runs sorted by key into the state diff. A key in several runs takes the value of
+/// the last of those runs.
+fn merge_runs(runs: Vec<Vec<Entry>>) -> WriteSet {
+    let total = runs.iter().map(Vec::len).sum();
+    let mut runs: Vec<_> = runs
+        .into_iter()
+        .map(|run| run.into_iter().peekable())
+        .collect();
+    let mut merged: Vec<(Key, Option<Vec<u8>>)> = Vec::with_capacity(total);
+    let mut last: Option<SortKey> = None;
+    loop {
+        // A linear scan of the heads: there are about as many runs as threads. Ties go
+        // to the earlier run, so the later one's value lands last and replaces it.
+        let mut next: Option<(usize, &Entry)> = None;
+        for (r, run) in runs.iter_mut().enumerate() {
+            if let Some(head) = run.peek()
+                && next.is_none_or(|(_, best)| by_key(head, best).is_lt())
+            {
+                next = Some((r, head));
+            }
+        }
+        let Some((r, _)) = next else { break };
+        let (sort_key, key, value) = runs[r].next().expect("peeked");
+        match merged.last_mut() {
+            Some((previous, held)) if last == Some(sort_key) && *previous == key => *held = value,
+            _ => merged.push((key, value)),
+        }
+        last = Some(sort_key);
+    }
+    WriteSet::from_sorted(merged)
+}
 
 /// Writes of committed transactions, sharded so workers rarely wait for each other.
 struct Committed {
@@ -310,11 +474,55 @@ impl Committed {
         &self.shards[self.hasher.hash_one(key) as usize % SHARDS]
     }
 
-    fn insert(&self, writes: &WriteSet) {
-        for (key, value) in writes.iter() {
-            let mut shard = self.shard(key).write().unwrap_or_else(|e| e.into_inner());
-            shard.insert(key.clone(), value.map(<[u8]>::to_vec));
+    /// Makes transaction `j`'s writes visible to its dependents, moving them in. Without
+    /// dependents, no later transaction of the block reads or writes its keys: they go to
+    /// `unread` instead, sparing the shared maps (a conflict-free block never takes their
+    /// locks).
+    fn commit(&self, graph: &ConflictGraph<u32>, j: u32, writes: WriteSet, unread: &mut Unread) {
+        if graph.successors(j).is_empty() {
+            unread.extend(writes.into_iter().map(|(key, value)| entry(key, value)));
+            return;
         }
+        for (key, value) in writes {
+            let mut shard = self.shard(&key).write().unwrap_or_else(|e| e.into_inner());
+            shard.insert(key, value);
+        }
+    }
+
+    /// The block's state diff: the final value of every key written, sorted by key. The
+    /// maps hold the last value of each key written by a transaction with dependents:
+    /// writers of one key commit in block order (each depends on the previous), and each
+    /// commit replaces the value before it. A key in an `unread` run (each sorted) was
+    /// written last by a transaction without dependents, whose value replaces the maps'.
+    /// The maps' entries are sorted on `threads` threads.
+    fn into_state_diff(self, unread: Vec<Unread>, threads: usize) -> WriteSet {
+        let shards: Vec<_> = self
+            .shards
+            .into_iter()
+            .map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect();
+        let per_thread = shards.len().div_ceil(threads.max(1));
+        let groups: Vec<Vec<_>> =
+            if shards.iter().map(HashMap::len).sum::<usize>() < PARALLEL_SORT_FROM {
+                vec![shards]
+            } else {
+                let mut shards = shards.into_iter();
+                (0..threads)
+                    .map(|_| shards.by_ref().take(per_thread).collect())
+                    .collect()
+            };
+        // The maps' runs first: of two equal keys, the later run wins.
+        let mut runs = on_threads(groups, |group| {
+            let mut run: Vec<Entry> = group
+                .into_iter()
+                .flatten()
+                .map(|(key, value)| entry(key, value))
+                .collect();
+            run.sort_unstable_by(by_key);
+            run
+        });
+        runs.extend(unread);
+        merge_runs(runs)
     }
 
     fn get(&self, key: &Key) -> Option<Option<Vec<u8>>> {
@@ -330,6 +538,19 @@ impl Committed {
 struct Overlay<'a> {
     base: &'a (dyn StateView + Sync),
     committed: &'a Committed,
+}
+
+impl Overlay<'_> {
+    /// What transaction `j` reads through. With no predecessor, no earlier transaction of
+    /// the block wrote any key it may touch, so it reads the base state and skips the
+    /// overlay's lookups.
+    fn for_tx(&self, graph: &ConflictGraph<u32>, j: u32) -> &dyn StateView {
+        if graph.predecessors(j).is_empty() {
+            self.base
+        } else {
+            self
+        }
+    }
 }
 
 impl StateView for Overlay<'_> {
@@ -383,14 +604,15 @@ enum Work<'b> {
     Execute(u32, Result<VerifiedTransaction<'b>, Status>),
 }
 
-fn run_parallel(
+fn run_parallel<'b>(
     executor: &dyn TransactionExecutor,
-    state: &(dyn StateView + Sync),
+    view: &Overlay<'_>,
     env: &BlockEnv,
-    block: &[SignedTransaction],
+    block: &'b [SignedTransaction],
     graph: &ConflictGraph<u32>,
+    pre_verified: Vec<VerifiedTransaction<'b>>,
     options: &BlockOptions,
-) -> Result<Vec<TxOutcome>, RuntimeError> {
+) -> Result<(Vec<Receipt>, Vec<Unread>), RuntimeError> {
     let n = block.len();
     let priorities: Vec<u64> = match options.priority {
         Priority::CriticalPath => graph.remaining_critical_path(),
@@ -413,21 +635,17 @@ fn run_parallel(
     };
     if options.signatures_verified {
         // Nothing to verify: every transaction is a candidate from the start.
-        for (i, signed) in block.iter().enumerate() {
-            initial.verified[i] = Some(Ok(keyway_runtime::crypto::already_verified(signed)));
+        for (i, verified) in pre_verified.into_iter().enumerate() {
+            initial.verified[i] = Some(Ok(verified));
             initial.release(i, &priorities, &signal);
         }
         initial.next_to_verify = n;
     }
     let schedule = Mutex::new(initial);
-    let committed = Committed::for_block(block);
-    let outcomes: Vec<Mutex<Option<TxOutcome>>> = (0..n).map(|_| Mutex::new(None)).collect();
-    let view = Overlay {
-        base: state,
-        committed: &committed,
-    };
+    let receipts: Vec<OnceLock<Receipt>> = (0..n).map(|_| OnceLock::new()).collect();
 
     let worker = || {
+        let mut unread = Unread::new();
         let mut guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if guard.fault.is_some() || guard.committed == n {
@@ -484,7 +702,7 @@ fn run_parallel(
             match work {
                 Work::Verify(i) => {
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        check_signature(executor, &block[i], options)
+                        executor.verify(&block[i])
                     }));
                     guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
                     let Ok(result) = result else {
@@ -502,7 +720,7 @@ fn run_parallel(
                     // leave the other workers waiting for a commit that never comes.
                     let result =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match verified {
-                            Ok(verified) => executor.execute(&view, env, &verified),
+                            Ok(verified) => executor.execute(view.for_tx(graph, j), env, &verified),
                             Err(status) => Ok(TxOutcome::rejected(status)),
                         }))
                         .unwrap_or_else(|_| {
@@ -521,10 +739,10 @@ fn run_parallel(
                         }
                     };
                     // Writes become visible before any dependent can start.
-                    committed.insert(&outcome.writes);
-                    *outcomes[j as usize]
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+                    view.committed.commit(graph, j, outcome.writes, &mut unread);
+                    receipts[j as usize]
+                        .set(outcome.receipt)
+                        .expect("each transaction executes once");
                     guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
                     guard.committed += 1;
                     for &s in graph.successors(j) {
@@ -538,23 +756,115 @@ fn run_parallel(
                 }
             }
         }
+        unread.sort_unstable_by(by_key);
+        unread
     };
-    std::thread::scope(|scope| {
-        for _ in 1..options.threads {
-            scope.spawn(worker);
-        }
-        worker();
-    });
+    let unread = on_threads(vec![(); options.threads], |()| worker());
     let schedule = schedule.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(fault) = schedule.fault {
         return Err(fault);
     }
-    Ok(outcomes
+    let receipts = receipts
         .into_iter()
-        .map(|o| {
-            o.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("every transaction committed")
-        })
-        .collect())
+        .map(|r| r.into_inner().expect("every transaction committed"))
+        .collect();
+    Ok((receipts, unread))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keyway_host_api::Address;
+
+    /// Keys that stress the integer sort: contracts equal in their first bytes, bytes that
+    /// tie on the zero-padded 8-byte prefix ("ab", "ab\0", "ab\0\0"...), long and empty.
+    fn tricky_keys(count: usize, mut seed: u64) -> Vec<Key> {
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let contracts: Vec<Address> = (0..4u8)
+            .map(|c| {
+                let mut bytes = [7u8; 32];
+                bytes[31] = c; // same first 31 bytes
+                Address(bytes)
+            })
+            .chain([Address([0; 32]), Address([255; 32])])
+            .collect();
+        let mut keys: Vec<Key> = (0..count)
+            .map(|_| {
+                let contract = contracts[next(contracts.len() as u64) as usize];
+                let len = next(12) as usize;
+                let bytes = (0..len)
+                    .map(|i| {
+                        if i >= 2 && next(2) == 0 {
+                            0
+                        } else {
+                            next(3) as u8
+                        }
+                    })
+                    .collect::<Vec<u8>>();
+                Key::new(contract, bytes)
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        // Shuffle.
+        for i in (1..keys.len()).rev() {
+            keys.swap(i, next(i as u64 + 1) as usize);
+        }
+        keys
+    }
+
+    #[test]
+    fn entries_sort_like_keys() {
+        for seed in 1..20 {
+            let keys = tricky_keys(500, seed);
+            let mut entries: Vec<Entry> = keys.iter().cloned().map(|k| entry(k, None)).collect();
+            entries.sort_unstable_by(by_key);
+            let mut expected = keys.clone();
+            expected.sort();
+            let got: Vec<Key> = entries.into_iter().map(|(_, k, _)| k).collect();
+            assert_eq!(got, expected, "seed {seed}");
+            for pair in keys.windows(2) {
+                let (a, b) = (SortKey::of(&pair[0]), SortKey::of(&pair[1]));
+                if a != b {
+                    assert_eq!(a < b, pair[0] < pair[1], "{:?} vs {:?}", pair[0], pair[1]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_state_diff_is_sorted_whatever_the_threads() {
+        let keys = tricky_keys(PARALLEL_SORT_FROM * 2, 99);
+        // Transactions 2m and 2m+1 both write key m: the first has a dependent, so its
+        // write goes through the maps; the second has none and keeps its (final) write.
+        let sets: Vec<WriteSet> = (0..2 * keys.len())
+            .map(|i| {
+                let mut set = WriteSet::new();
+                set.insert(keys[i / 2].clone(), (i % 3 != 0).then(|| vec![i as u8]));
+                set
+            })
+            .collect();
+        let mut builder = GraphBuilder::new();
+        for i in 0..sets.len() as u32 {
+            builder.add(i, 1, [], [i / 2]);
+        }
+        let graph = builder.build();
+        let expected = WriteSet::merged(sets.clone());
+        for threads in [1, 2, 3, 8] {
+            let committed = Committed::new(keys.len());
+            let mut unread = Unread::new();
+            for (j, set) in sets.iter().cloned().enumerate() {
+                committed.commit(&graph, j as u32, set, &mut unread);
+            }
+            assert_eq!(unread.len(), keys.len(), "one unread write per pair");
+            unread.sort_unstable_by(by_key);
+            let diff = committed.into_state_diff(vec![unread], threads);
+            assert!(diff == expected, "{threads} threads: wrong state diff");
+        }
+    }
 }

@@ -1,10 +1,12 @@
-//! Random blocks on the real runtime: parallel execution at every thread count and both
-//! priorities gives receipts and a state diff identical to the sequential reference.
+//! Random blocks on the real runtime: the sequential executor gives the receipts and state
+//! diff of executing the transactions one by one, and parallel execution at every thread
+//! count and both priorities gives the same, byte for byte.
 
 use keyway_host_api::{
-    AccessList, Address, BlockEnv, Key, SignedTransaction, Status, Transaction, TxKind, system,
+    AccessList, Address, BlockEnv, Key, Receipt, SignedTransaction, Status, Transaction, TxKind,
+    system,
 };
-use keyway_runtime::{InMemoryState, Keypair, Runtime, RuntimeConfig};
+use keyway_runtime::{InMemoryState, Keypair, Runtime, RuntimeConfig, WriteSet};
 use keyway_scheduler::{BlockOptions, Priority, execute_block};
 use proptest::prelude::*;
 
@@ -161,8 +163,24 @@ fn block(fixture: &Fixture, plans: &[Plan]) -> Vec<SignedTransaction> {
         .collect()
 }
 
+/// The definition of a block's result, independent of the scheduler: each transaction
+/// executed on the state its predecessors left, receipts in order, all writes merged.
+fn executed_one_by_one(fixture: &Fixture, block: &[SignedTransaction]) -> (Vec<Receipt>, WriteSet) {
+    let mut state = fixture.state.clone();
+    let mut receipts = Vec::new();
+    let mut writes = Vec::new();
+    for tx in block {
+        let outcome = fixture.runtime.execute(&state, &ENV, tx).unwrap();
+        state.apply(&outcome.writes);
+        receipts.push(outcome.receipt);
+        writes.push(outcome.writes);
+    }
+    (receipts, WriteSet::merged(writes))
+}
+
 fn check_block(fixture: &Fixture, plans: &[Plan]) -> Result<(), TestCaseError> {
     let block = block(fixture, plans);
+    let (receipts, state_diff) = executed_one_by_one(fixture, &block);
     let reference = execute_block(
         &fixture.runtime,
         &fixture.state,
@@ -171,6 +189,8 @@ fn check_block(fixture: &Fixture, plans: &[Plan]) -> Result<(), TestCaseError> {
         &BlockOptions::with_threads(1),
     )
     .unwrap();
+    prop_assert_eq!(&reference.receipts, &receipts, "sequential executor");
+    prop_assert_eq!(&reference.state_diff, &state_diff, "sequential executor");
     for threads in [2, 3, 4, 8] {
         for priority in [Priority::CriticalPath, Priority::Fifo] {
             let mut options = BlockOptions::with_threads(threads);

@@ -105,7 +105,7 @@ impl TransactionExecutor for Recorder<'_> {
         tx: &VerifiedTransaction<'_>,
     ) -> Result<TxOutcome, RuntimeError> {
         let j = self.index(tx.signed);
-        let graph = build_graph(self.block);
+        let graph = build_graph(self.block, 1);
         {
             let committed = self.committed.lock().unwrap();
             for &p in graph.predecessors(j as u32) {
