@@ -1,55 +1,80 @@
-//! Where a block's time goes beyond the runtime: compares executing a block through the
-//! scheduler with calling the runtime directly on the same transactions.
+//! Where a block's time goes beyond the runtime: executes a block of 10k conflict-free
+//! transfers through the scheduler at 1 and 2 threads, and the same transactions through
+//! the runtime alone, split over the same threads. Rounds alternate between the four
+//! runs; medians are printed.
 //!
-//! `cargo run --release -p keyway-cli --example overhead`
+//! `cargo run --release -p keyway-cli --example overhead` (`ROUNDS=n`, default 7)
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use keyway_cli::workload::{ENV, Pattern, Workload};
 use keyway_runtime::crypto::already_verified;
-use keyway_scheduler::{BlockOptions, build_graph, execute_block};
+use keyway_scheduler::{BlockOptions, BlockTimings, execute_block};
 
 fn main() -> anyhow::Result<()> {
     let size = 10_000;
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7);
     let mut workload = Workload::new(1_000)?;
     let block = workload.block(Pattern::Disjoint, size, 1, 2);
-    for round in 0..3 {
+    let verified: Vec<_> = block.iter().map(already_verified).collect();
+    let runtime_alone = |threads: usize| {
         let started = Instant::now();
-        for signed in &block {
-            workload
-                .runtime
-                .execute_verified(&workload.state, &ENV, &already_verified(signed))?;
-        }
-        let direct = started.elapsed();
-        let started = Instant::now();
-        let graph = build_graph(&block);
-        let graph_time = started.elapsed();
-        let mut options = BlockOptions::with_threads(1);
+        std::thread::scope(|scope| {
+            for part in verified.chunks(size.div_ceil(threads)) {
+                let workload = &workload;
+                scope.spawn(move || {
+                    for tx in part {
+                        workload
+                            .runtime
+                            .execute_verified(&workload.state, &ENV, tx)
+                            .expect("no host fault");
+                    }
+                });
+            }
+        });
+        started.elapsed()
+    };
+    let through_block = |threads: usize| -> anyhow::Result<(Duration, BlockTimings)> {
+        let mut options = BlockOptions::with_threads(threads);
         options.signatures_verified = true;
         let started = Instant::now();
         let outcome = execute_block(&workload.runtime, &workload.state, &ENV, &block, &options)?;
-        let total = started.elapsed();
-        options.threads = 2;
-        let started = Instant::now();
-        let parallel = execute_block(&workload.runtime, &workload.state, &ENV, &block, &options)?;
-        let two = started.elapsed();
-        assert_eq!(parallel.receipts, outcome.receipts);
-        let per = |d: std::time::Duration| d.as_secs_f64() * 1e6 / size as f64;
+        Ok((started.elapsed(), outcome.timings))
+    };
+    let mut alone = [Vec::new(), Vec::new()];
+    let mut blocks = [Vec::new(), Vec::new()];
+    for _ in 0..rounds {
+        for (slot, threads) in [1, 2].into_iter().enumerate() {
+            alone[slot].push(runtime_alone(threads));
+            blocks[slot].push(through_block(threads)?);
+        }
+    }
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / size as f64;
+    let median = |mut values: Vec<Duration>| {
+        values.sort_unstable();
+        values[values.len() / 2]
+    };
+    let mut totals = [Duration::ZERO; 2];
+    for (slot, threads) in [1, 2].into_iter().enumerate() {
+        let runs = &blocks[slot];
+        let total = median(runs.iter().map(|r| r.0).collect());
+        totals[slot] = total;
         println!(
-            "  2 threads: {:.2} µs/tx (execute {:.2}), speedup {:.2}x",
-            per(two),
-            per(parallel.timings.execute),
-            total.as_secs_f64() / two.as_secs_f64()
-        );
-        println!(
-            "round {round}: runtime alone {:.2} µs/tx; block {:.2} µs/tx = graph {:.2} + execute {:.2} + merge {:.2} (+ stats); edges {}",
-            per(direct),
+            "{threads} thread(s): runtime alone {:.2} µs/tx; block {:.2} µs/tx = graph {:.2} + execute {:.2} + state diff {:.2} (medians of {rounds})",
+            per(median(alone[slot].clone())),
             per(total),
-            per(graph_time),
-            per(outcome.timings.execute),
-            per(outcome.timings.merge),
-            graph.edge_count()
+            per(median(runs.iter().map(|r| r.1.graph).collect())),
+            per(median(runs.iter().map(|r| r.1.execute).collect())),
+            per(median(runs.iter().map(|r| r.1.merge).collect())),
         );
     }
+    println!(
+        "speedup: runtime alone {:.2}x, block {:.2}x",
+        median(alone[0].clone()).as_secs_f64() / median(alone[1].clone()).as_secs_f64(),
+        totals[0].as_secs_f64() / totals[1].as_secs_f64()
+    );
     Ok(())
 }

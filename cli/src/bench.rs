@@ -24,29 +24,50 @@ pub struct BenchArgs {
     /// Users of the realistic contract-suite workload (0 leaves it out).
     #[arg(long, default_value_t = 1_000)]
     pub suite_users: usize,
-    /// Runs per measurement (the fastest counts).
-    #[arg(long, default_value_t = 3)]
+    /// Runs per measurement, interleaved across the configurations compared; the median
+    /// counts.
+    #[arg(long, default_value_t = 5)]
     pub repeat: usize,
     /// Where to write the results as JSON.
     #[arg(long, default_value = "target/keyway-bench.json")]
     pub json: std::path::PathBuf,
 }
 
-/// The fastest of `repeat` runs of `f`.
-fn fastest<T>(
+/// Runs each of `configs` `repeat` times, interleaved (a, b, c, a, b, c, ...), so that a
+/// slow spell of this shared machine hits them all alike. Returns each one's median time
+/// and the result of its last run.
+fn interleaved<T>(
     repeat: usize,
-    mut f: impl FnMut() -> anyhow::Result<T>,
-) -> anyhow::Result<(Duration, T)> {
-    let mut best: Option<(Duration, T)> = None;
+    configs: &[&dyn Fn() -> anyhow::Result<T>],
+) -> anyhow::Result<Vec<(Duration, T)>> {
+    let mut times = vec![Vec::new(); configs.len()];
+    let mut last = Vec::new();
     for _ in 0..repeat.max(1) {
-        let started = Instant::now();
-        let value = f()?;
-        let elapsed = started.elapsed();
-        if best.as_ref().is_none_or(|(b, _)| elapsed < *b) {
-            best = Some((elapsed, value));
+        last.clear();
+        for (config, run) in configs.iter().enumerate() {
+            let started = Instant::now();
+            last.push(run()?);
+            times[config].push(started.elapsed());
         }
     }
-    Ok(best.expect("at least one run"))
+    Ok(times
+        .into_iter()
+        .zip(last)
+        .map(|(mut times, value)| {
+            times.sort_unstable();
+            (times[times.len() / 2], value)
+        })
+        .collect())
+}
+
+/// Two configurations' median times, interleaved.
+fn pair<T>(
+    repeat: usize,
+    a: &dyn Fn() -> anyhow::Result<T>,
+    b: &dyn Fn() -> anyhow::Result<T>,
+) -> anyhow::Result<(Duration, Duration)> {
+    let mut medians = interleaved(repeat, &[a, b])?.into_iter().map(|(t, _)| t);
+    Ok((medians.next().expect("a"), medians.next().expect("b")))
 }
 
 /// Runs the sweep.
@@ -60,6 +81,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         Pattern::Mix,
     ];
     let mut workload = Workload::new(args.accounts)?;
+    // Every block size runs against the same state, big enough for the largest disjoint
+    // block: time per transaction then compares block sizes, not state sizes.
+    let largest = args.sizes.iter().copied().max().unwrap_or(0);
+    eprintln!("funding {} accounts...", 2 * largest);
+    workload.ensure_accounts(2 * largest);
     let mut rows = Vec::new();
     let t = args.threads;
     println!(
@@ -87,20 +113,35 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                    rows: &mut Vec<serde_json::Value>|
      -> anyhow::Result<()> {
         let size = block.len();
-        let repeat = if size >= 100_000 { 1 } else { args.repeat };
-        let (graph_time, graph) = fastest(repeat, || Ok(build_graph(block)))?;
+        let repeat = if size >= 100_000 {
+            args.repeat.min(3)
+        } else {
+            args.repeat
+        };
+        let (graph_time, graph) = interleaved(repeat, &[&|| Ok(build_graph(block, t))])?
+            .pop()
+            .expect("one configuration");
         let stats = graph.stats();
         let execute = |threads: usize, priority: Priority| {
             let mut options = BlockOptions::with_threads(threads);
             options.priority = priority;
             options.signatures_verified = true;
-            fastest(repeat, || {
+            move || {
                 execute_block(runtime, state, env, block, &options).context("executing the block")
-            })
+            }
         };
-        let (seq, reference) = execute(1, Priority::CriticalPath)?;
-        let (par, parallel) = execute(t, Priority::CriticalPath)?;
-        let (fifo, _) = execute(t, Priority::Fifo)?;
+        let mut results = interleaved(
+            repeat,
+            &[
+                &execute(1, Priority::CriticalPath),
+                &execute(t, Priority::CriticalPath),
+                &execute(t, Priority::Fifo),
+            ],
+        )?
+        .into_iter();
+        let (seq, reference) = results.next().expect("sequential");
+        let (par, parallel) = results.next().expect("critical path");
+        let (fifo, _) = results.next().expect("fifo");
         ensure!(
             reference.receipts == parallel.receipts && reference.state_diff == parallel.state_diff,
             "{name} {size}: parallel disagrees with sequential"
@@ -185,30 +226,76 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         .sizes
         .iter()
         .copied()
-        .find(|&s| s <= 10_000)
+        .filter(|&s| s <= 10_000)
+        .max()
         .unwrap_or(1_000);
     workload.reset_nonces();
     let block = workload.block(Pattern::Disjoint, size, 7, t);
+    let (workload, block) = (&workload, &block);
     let verify = |threads| {
-        fastest(1, || {
+        move || {
             execute_block(
                 &workload.runtime,
                 &workload.state,
                 &ENV,
-                &block,
+                block,
                 &BlockOptions::with_threads(threads),
             )
             .context("executing the block")
-        })
+        }
     };
-    let (one, _) = verify(1)?;
-    let (many, _) = verify(t)?;
+    let (one, many) = pair(args.repeat.min(3), &verify(1), &verify(t))?;
     println!(
         "with signature checks in the block ({size} disjoint): {:.0} tx/s at 1 thread, {:.0} tx/s at {t} ({:.2}x)",
         size as f64 / one.as_secs_f64(),
         size as f64 / many.as_secs_f64(),
         one.as_secs_f64() / many.as_secs_f64()
     );
+    // The ceiling this machine gives right now: the same transactions through the runtime
+    // alone (no graph, no overlay, no state diff), split over the threads.
+    let verified: Vec<_> = block
+        .iter()
+        .map(keyway_runtime::crypto::already_verified)
+        .collect();
+    let runtime_alone = |threads: usize| {
+        let verified = &verified;
+        move || {
+            let chunk = verified.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = verified
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            for tx in part {
+                                workload
+                                    .runtime
+                                    .execute_verified(&workload.state, &ENV, tx)?;
+                            }
+                            anyhow::Ok(())
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .try_for_each(|h| h.join().expect("runtime thread"))
+            })
+        }
+    };
+    let (alone_one, alone_many) = pair(args.repeat, &runtime_alone(1), &runtime_alone(t))?;
+    println!(
+        "runtime alone, no scheduler ({size} disjoint, signatures verified): {:.2} µs/tx at 1 thread, {:.2} at {t} ({:.2}x): this machine's ceiling now",
+        alone_one.as_secs_f64() * 1e6 / size as f64,
+        alone_many.as_secs_f64() * 1e6 / size as f64,
+        alone_one.as_secs_f64() / alone_many.as_secs_f64()
+    );
+    rows.push(json!({
+        "pattern": "runtime-alone",
+        "transactions": size,
+        "threads": t,
+        "tx_per_s_1_thread": size as f64 / alone_one.as_secs_f64(),
+        "tx_per_s_parallel": size as f64 / alone_many.as_secs_f64(),
+        "speedup_critical_path": alone_one.as_secs_f64() / alone_many.as_secs_f64(),
+    }));
     rows.push(json!({
         "pattern": "disjoint+signatures",
         "transactions": size,

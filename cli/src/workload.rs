@@ -85,10 +85,13 @@ pub struct Workload {
     pub token: Address,
     accounts: Vec<Keypair>,
     nonces: Vec<u64>,
+    /// The accounts the uniform, Zipf and mix patterns draw from: the first `pool`.
+    pool: usize,
 }
 
 impl Workload {
-    /// Deploys the token and funds `accounts` accounts directly in the genesis state.
+    /// Deploys the token and funds `accounts` accounts directly in the genesis state; the
+    /// uniform, Zipf and mix patterns draw from these.
     pub fn new(accounts: usize) -> anyhow::Result<Self> {
         ensure!(accounts >= 2, "a workload needs at least 2 accounts");
         let runtime = Runtime::new(RuntimeConfig::default()).context("starting the runtime")?;
@@ -118,6 +121,7 @@ impl Workload {
             token,
             accounts: Vec::new(),
             nonces: Vec::new(),
+            pool: accounts,
         };
         workload.ensure_accounts(accounts);
         Ok(workload)
@@ -128,11 +132,16 @@ impl Workload {
         self.accounts.len()
     }
 
-    /// Adds funded accounts up to `count` (key derivation costs ~50 µs each).
+    /// Adds funded accounts up to `count`, e.g. so that blocks of every size run against
+    /// the same state (key derivation costs ~50 µs each; it runs on every core).
     pub fn ensure_accounts(&mut self, count: usize) {
         let balance = borsh::to_vec(&STARTING_BALANCE).expect("borsh u128");
-        while self.accounts.len() < count {
-            let key = Keypair::from_seed(format!("account-{}", self.accounts.len()).as_bytes());
+        let new: Vec<usize> = (self.accounts.len()..count).collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let derived = map_in_parallel(&new, threads, |i| {
+            Keypair::from_seed(format!("account-{i}").as_bytes())
+        });
+        for key in derived {
             let balance_key = Key::new(self.token, keys::balance(&key.address()));
             self.state.insert(balance_key, balance.clone());
             self.accounts.push(key);
@@ -154,7 +163,7 @@ impl Workload {
         if pattern == Pattern::Disjoint {
             self.ensure_accounts(2 * size);
         }
-        let n = self.accounts.len();
+        let n = self.pool;
         let mut rng = SplitMix(seed);
         let zipf = match pattern {
             Pattern::Zipf { s } => zipf_cdf(n, s),
@@ -202,7 +211,7 @@ impl Workload {
                 gas_limit: TRANSFER_GAS,
             })
         };
-        sign_in_parallel(&plan, threads, sign)
+        map_in_parallel(&plan, threads, sign)
     }
 
     /// Starts every account's nonce from the genesis state again.
@@ -211,22 +220,23 @@ impl Workload {
     }
 }
 
-/// Signs `plan` on `threads` threads (a k256 signature costs ~50 µs), keeping its order.
-pub fn sign_in_parallel<T: Sync>(
-    plan: &[T],
+/// `f` over `items` on `threads` threads, results in order (signing a transaction costs
+/// ~50 µs, deriving a key about as much).
+pub fn map_in_parallel<T: Sync, R: Send>(
+    items: &[T],
     threads: usize,
-    sign: impl Fn(&T) -> SignedTransaction + Sync,
-) -> Vec<SignedTransaction> {
-    let chunk = plan.len().div_ceil(threads.max(1)).max(1);
-    let sign = &sign;
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let chunk = items.len().div_ceil(threads.max(1)).max(1);
+    let f = &f;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = plan
+        let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(sign).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().expect("signing thread"))
+            .flat_map(|h| h.join().expect("worker thread"))
             .collect()
     })
 }
@@ -254,11 +264,11 @@ mod tests {
     fn patterns_have_the_expected_conflict_shape() {
         let mut workload = Workload::new(50).unwrap();
         let disjoint = workload.block(Pattern::Disjoint, 20, 1, 2);
-        let stats = keyway_scheduler::build_graph(&disjoint).stats();
+        let stats = keyway_scheduler::build_graph(&disjoint, 1).stats();
         assert_eq!((stats.edges, stats.components), (0, 20));
         workload.reset_nonces();
         let hot = workload.block(Pattern::HotKey, 20, 1, 2);
-        let stats = keyway_scheduler::build_graph(&hot).stats();
+        let stats = keyway_scheduler::build_graph(&hot, 1).stats();
         assert_eq!(
             stats.span,
             20 * TRANSFER_GAS,
