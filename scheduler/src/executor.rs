@@ -65,11 +65,11 @@ pub struct BlockOptions {
     /// The caller has already verified every signature (e.g. at mempool admission), so
     /// the block skips the ECDSA checks. Default `false`.
     pub signatures_verified: bool,
-    /// Below this work/span bound of the conflict graph, the block runs in order on one
-    /// thread after its signatures are checked on all of them: with nothing to overlap,
-    /// handing each transaction to the next worker only costs (a one-hot-key block of 10k
-    /// transfers took 0.77x of the sequential time through the workers). Default 1.1;
-    /// 0 always uses the workers.
+    /// Below this work/span bound of the conflict graph, the block goes on in block order
+    /// on one worker at a time while the others check signatures ahead of it: with
+    /// nothing to overlap, handing each transaction to the next worker only costs (a
+    /// one-hot-key block of 10k transfers took 0.77x of the sequential time through the
+    /// workers). Default 1.1; 0 always schedules over the graph.
     pub serial_below: f64,
 }
 
@@ -98,9 +98,11 @@ impl BlockOptions {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BlockTimings {
     /// Building the conflict graph and its statistics (for a pre-verified block, this
-    /// pass also derives each sender's address).
+    /// pass also derives each sender's address). With more than one thread it overlaps
+    /// `execute`: one worker builds it while another runs transactions in block order.
     pub graph: Duration,
-    /// Verifying signatures and executing, overlapped.
+    /// Verifying signatures and executing (with more than one thread, from the start of
+    /// the block, graph included); sequentially, after the graph.
     pub execute: Duration,
     /// Sorting the final writes into the state diff.
     pub merge: Duration,
@@ -141,27 +143,27 @@ pub fn execute_block(
     block: &[SignedTransaction],
     options: &BlockOptions,
 ) -> Result<BlockOutcome, RuntimeError> {
-    let started = Instant::now();
-    let (graph, pre_verified) = prepare(block, options.threads, options.signatures_verified);
-    let stats = graph.stats();
-    let graph_time = started.elapsed();
-    let started = Instant::now();
     let committed = Committed::for_block(block);
     let view = Overlay {
         base: state,
         committed: &committed,
     };
-    let (receipts, unread) = if options.threads <= 1 || stats.parallelism() < options.serial_below {
-        // One thread, or nothing to overlap (handing each transaction to the next worker
-        // would only cost): in order. Signatures are still checked on every thread.
+    let mut started = Instant::now();
+    let (receipts, unread, stats, graph_time) = if options.threads <= 1 || block.is_empty() {
+        // The reference: the graph (for its statistics), then one transaction after another.
+        let (graph, pre_verified) = prepare(block, 1, options.signatures_verified);
+        let stats = graph.stats();
+        let graph_time = started.elapsed();
+        started = Instant::now();
         let verified = if options.signatures_verified {
             pre_verified.into_iter().map(Ok).collect()
         } else {
-            verify_in_parallel(executor, block, options.threads)?
+            block.iter().map(|signed| executor.verify(signed)).collect()
         };
-        run_sequential(executor, &view, env, &graph, verified)?
+        let (receipts, unread) = run_sequential(executor, &view, env, &graph, verified)?;
+        (receipts, unread, stats, graph_time)
     } else {
-        run_parallel(executor, &view, env, block, &graph, pre_verified, options)?
+        run_parallel(executor, &view, env, block, options)?
     };
     let execute = started.elapsed();
     let started = Instant::now();
@@ -312,28 +314,6 @@ fn on_threads<T: Send, R: Send>(parts: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec
 /// The default of [`BlockOptions::serial_below`].
 const CHAIN_BOUND: f64 = 1.1;
 
-/// Checks every signature, spread over `options.threads` threads, in block order.
-fn verify_in_parallel<'b>(
-    executor: &dyn TransactionExecutor,
-    block: &'b [SignedTransaction],
-    threads: usize,
-) -> Result<Vec<Result<VerifiedTransaction<'b>, Status>>, RuntimeError> {
-    let parts = in_chunks(block, threads, 1, |part| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            part.iter()
-                .map(|signed| executor.verify(signed))
-                .collect::<Vec<_>>()
-        }))
-    });
-    let mut verified = Vec::with_capacity(block.len());
-    for part in parts {
-        let part =
-            part.map_err(|_| RuntimeError::Execution("verifying signatures panicked".into()))?;
-        verified.extend(part);
-    }
-    Ok(verified)
-}
-
 /// The reference: one transaction after another, each seeing all earlier writes.
 /// `verified` holds each transaction's signature check, in block order.
 fn run_sequential(
@@ -481,8 +461,13 @@ impl Committed {
     fn commit(&self, graph: &ConflictGraph<u32>, j: u32, writes: WriteSet, unread: &mut Unread) {
         if graph.successors(j).is_empty() {
             unread.extend(writes.into_iter().map(|(key, value)| entry(key, value)));
-            return;
+        } else {
+            self.publish(writes);
         }
+    }
+
+    /// Makes writes visible to every later reader.
+    fn publish(&self, writes: WriteSet) {
         for (key, value) in writes {
             let mut shard = self.shard(&key).write().unwrap_or_else(|e| e.into_inner());
             shard.insert(key, value);
@@ -562,11 +547,28 @@ impl StateView for Overlay<'_> {
     }
 }
 
+/// How workers choose the next transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// The graph is being built (or bounds the block below `serial_below`): one worker at
+    /// a time runs the next transaction in block order, which is always safe; the others
+    /// check signatures ahead of it.
+    InOrder {
+        /// The next transaction to run.
+        next: usize,
+        /// A worker is running `next - 1`.
+        running: bool,
+    },
+    /// Ready transactions by priority, over the graph.
+    Graph,
+}
+
 /// Scheduling state shared by the workers, behind one mutex.
 struct Schedule<'b> {
+    mode: Mode,
     /// Ready transactions: (priority, reversed index) so the max is taken first.
     ready: BinaryHeap<(u64, std::cmp::Reverse<u32>)>,
-    /// Predecessors not yet committed, per transaction.
+    /// Predecessors not yet committed, per transaction (filled when the graph arrives).
     waiting_on: Vec<u32>,
     /// Signature checks, filled in block order by whichever worker is free.
     verified: Vec<Option<Result<VerifiedTransaction<'b>, Status>>>,
@@ -584,119 +586,221 @@ struct Signal {
     sleep: Condvar,
 }
 
-impl Schedule<'_> {
+impl Signal {
+    fn notify(&self, idle: usize) {
+        self.events.fetch_add(1, Ordering::Release);
+        if idle > 0 {
+            self.sleep.notify_all();
+        }
+    }
+}
+
+/// The graph and what the workers derive from it, built by one worker.
+struct Planned<'b> {
+    graph: ConflictGraph<u32>,
+    stats: GraphStats,
+    priorities: Vec<u64>,
+    /// Each transaction's verified view, for a pre-verified block.
+    pre_verified: Vec<VerifiedTransaction<'b>>,
+    took: Duration,
+}
+
+impl<'b> Schedule<'b> {
     /// Makes `i` ready if it is verified and waits on nothing.
     fn release(&mut self, i: usize, priorities: &[u64], signal: &Signal) {
-        if self.waiting_on[i] == 0 && self.verified[i].is_some() {
+        if self.mode == Mode::Graph && self.waiting_on[i] == 0 && self.verified[i].is_some() {
             self.ready
                 .push((priorities[i], std::cmp::Reverse(i as u32)));
-            signal.events.fetch_add(1, Ordering::Release);
-            if self.idle > 0 {
-                signal.sleep.notify_one();
+            signal.notify(self.idle);
+        }
+    }
+
+    /// Switches to scheduling over the graph, unless it bounds the block below
+    /// `serial_below` (then the block goes on in order). Transactions before `next` ran
+    /// in order (`next - 1` may still run); only the others wait, and only on
+    /// predecessors that have not committed.
+    fn install(&mut self, planned: &mut Planned<'b>, serial_below: f64, signal: &Signal) {
+        let Mode::InOrder { next, running } = self.mode else {
+            unreachable!("the graph is installed once")
+        };
+        let n = planned.graph.len();
+        if planned.pre_verified.len() == n {
+            for (i, verified) in planned.pre_verified.drain(..).enumerate().skip(next) {
+                self.verified[i] = Some(Ok(verified));
             }
         }
+        if planned.stats.parallelism() < serial_below {
+            return;
+        }
+        let in_flight = running.then(|| next - 1);
+        self.waiting_on = (0..n as u32)
+            .map(|i| {
+                let preds = planned.graph.predecessors(i);
+                preds
+                    .iter()
+                    .filter(|&&p| p as usize >= next || Some(p as usize) == in_flight)
+                    .count() as u32
+            })
+            .collect();
+        self.mode = Mode::Graph;
+        for i in next..n {
+            self.release(i, &planned.priorities, signal);
+        }
+        signal.notify(self.idle);
     }
 }
 
 /// What a worker does next.
 enum Work<'b> {
     Verify(usize),
-    Execute(u32, Result<VerifiedTransaction<'b>, Status>),
+    Execute {
+        j: u32,
+        /// `None`: check the signature first.
+        verified: Option<Result<VerifiedTransaction<'b>, Status>>,
+        /// Run in block order, before the graph was known: reads everything through the
+        /// overlay and publishes every write.
+        in_order: bool,
+    },
 }
 
+/// Executes a block on `options.threads` workers. One worker first builds the conflict
+/// graph while another runs transactions in block order (always safe), so building it
+/// costs no wall time of its own; then they all run ready transactions over the graph.
+/// Returns the receipts, the unread write runs, the graph's statistics and the time it
+/// took to build.
 fn run_parallel<'b>(
     executor: &dyn TransactionExecutor,
     view: &Overlay<'_>,
     env: &BlockEnv,
     block: &'b [SignedTransaction],
-    graph: &ConflictGraph<u32>,
-    pre_verified: Vec<VerifiedTransaction<'b>>,
     options: &BlockOptions,
-) -> Result<(Vec<Receipt>, Vec<Unread>), RuntimeError> {
+) -> Result<(Vec<Receipt>, Vec<Unread>, GraphStats, Duration), RuntimeError> {
     let n = block.len();
-    let priorities: Vec<u64> = match options.priority {
-        Priority::CriticalPath => graph.remaining_critical_path(),
-        Priority::Fifo => vec![0; n],
-    };
-    let mut initial = Schedule {
+    let schedule = Mutex::new(Schedule {
+        mode: Mode::InOrder {
+            next: 0,
+            running: false,
+        },
         ready: BinaryHeap::new(),
-        waiting_on: (0..n as u32)
-            .map(|i| graph.predecessors(i).len() as u32)
-            .collect(),
+        waiting_on: Vec::new(),
         verified: (0..n).map(|_| None).collect(),
-        next_to_verify: 0,
+        next_to_verify: if options.signatures_verified { n } else { 0 },
         committed: 0,
         idle: 0,
         fault: None,
-    };
+    });
     let signal = Signal {
         events: AtomicU64::new(0),
         sleep: Condvar::new(),
     };
-    if options.signatures_verified {
-        // Nothing to verify: every transaction is a candidate from the start.
-        for (i, verified) in pre_verified.into_iter().enumerate() {
-            initial.verified[i] = Some(Ok(verified));
-            initial.release(i, &priorities, &signal);
-        }
-        initial.next_to_verify = n;
-    }
-    let schedule = Mutex::new(initial);
+    let plan: OnceLock<Planned<'b>> = OnceLock::new();
     let receipts: Vec<OnceLock<Receipt>> = (0..n).map(|_| OnceLock::new()).collect();
 
-    let worker = || {
+    let fail = |guard: &mut std::sync::MutexGuard<'_, Schedule<'b>>, fault: RuntimeError| {
+        guard.fault.get_or_insert(fault);
+        signal.events.fetch_add(1, Ordering::Release);
+        signal.sleep.notify_all();
+    };
+
+    let worker = |builds_graph: bool| {
         let mut unread = Unread::new();
+        if builds_graph {
+            let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let started = Instant::now();
+                let (graph, pre_verified) = prepare(block, 1, options.signatures_verified);
+                let stats = graph.stats();
+                let priorities = match options.priority {
+                    Priority::CriticalPath => graph.remaining_critical_path(),
+                    Priority::Fifo => vec![0; n],
+                };
+                Planned {
+                    graph,
+                    stats,
+                    priorities,
+                    pre_verified,
+                    took: started.elapsed(),
+                }
+            }));
+            let mut guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
+            match built {
+                Ok(mut planned) => {
+                    guard.install(&mut planned, options.serial_below, &signal);
+                    assert!(plan.set(planned).is_ok(), "one graph per block");
+                }
+                Err(_) => fail(
+                    &mut guard,
+                    RuntimeError::Execution("building the conflict graph panicked".into()),
+                ),
+            }
+        }
         let mut guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if guard.fault.is_some() || guard.committed == n {
                 break;
             }
-            // Executing unblocks others; verifying only feeds the queue.
-            let work = if let Some((_, std::cmp::Reverse(j))) = guard.ready.pop() {
-                let verified = guard.verified[j as usize]
-                    .take()
-                    .expect("a ready transaction has been verified");
-                Work::Execute(j, verified)
-            } else if guard.next_to_verify < n {
-                guard.next_to_verify += 1;
-                Work::Verify(guard.next_to_verify - 1)
-            } else {
-                // Work usually appears within microseconds: spin on the event counter
-                // (not the lock, which the committing worker needs) before sleeping, since
-                // a futex sleep and wake-up costs more than a transaction.
-                let seen = signal.events.load(Ordering::Acquire);
-                drop(guard);
-                let mut spins = 0u32;
-                guard = loop {
-                    while signal.events.load(Ordering::Acquire) == seen && spins < 20_000 {
-                        std::hint::spin_loop();
-                        spins += 1;
+            let work = match guard.mode {
+                Mode::Graph => {
+                    if let Some((_, std::cmp::Reverse(j))) = guard.ready.pop() {
+                        let verified = guard.verified[j as usize]
+                            .take()
+                            .expect("a ready transaction has been verified");
+                        Some(Work::Execute {
+                            j,
+                            verified: Some(verified),
+                            in_order: false,
+                        })
+                    } else {
+                        None
                     }
-                    // The worker that signalled usually still holds the lock and takes
-                    // the work itself (a chain stays on one core): only try the lock, so
-                    // its unlock never has to wake a blocked waiter.
-                    if spins >= 20_000 {
-                        break schedule.lock().unwrap_or_else(|e| e.into_inner());
-                    }
-                    match schedule.try_lock() {
-                        Ok(guard) => break guard,
-                        Err(std::sync::TryLockError::Poisoned(e)) => break e.into_inner(),
-                        Err(std::sync::TryLockError::WouldBlock) => {
-                            spins += 64;
-                            std::hint::spin_loop();
-                        }
-                    }
-                };
-                if signal.events.load(Ordering::Acquire) == seen
-                    && guard.ready.is_empty()
-                    && guard.committed < n
-                    && guard.fault.is_none()
-                {
-                    guard.idle += 1;
-                    guard = signal.sleep.wait(guard).unwrap_or_else(|e| e.into_inner());
-                    guard.idle -= 1;
                 }
-                continue;
+                Mode::InOrder { next, running } if !running && next < n => {
+                    match guard.verified[next].take() {
+                        Some(verified) => Some(Work::Execute {
+                            j: next as u32,
+                            verified: Some(verified),
+                            in_order: true,
+                        }),
+                        None if options.signatures_verified => Some(Work::Execute {
+                            j: next as u32,
+                            verified: Some(Ok(keyway_runtime::crypto::already_verified(
+                                &block[next],
+                            ))),
+                            in_order: true,
+                        }),
+                        // Nobody took its signature yet: check it, then run it.
+                        None if guard.next_to_verify <= next => {
+                            guard.next_to_verify = next + 1;
+                            Some(Work::Execute {
+                                j: next as u32,
+                                verified: None,
+                                in_order: true,
+                            })
+                        }
+                        // Another worker is checking it.
+                        None => None,
+                    }
+                }
+                Mode::InOrder { .. } => None,
+            };
+            if let Some(Work::Execute { j, in_order, .. }) = &work
+                && *in_order
+            {
+                guard.mode = Mode::InOrder {
+                    next: *j as usize + 1,
+                    running: true,
+                };
+            }
+            // Executing unblocks others; verifying only feeds the queue.
+            let work = match work {
+                Some(work) => work,
+                None if guard.next_to_verify < n => {
+                    guard.next_to_verify += 1;
+                    Work::Verify(guard.next_to_verify - 1)
+                }
+                None => {
+                    guard = wait_for_work(guard, &schedule, &signal, n);
+                    continue;
+                }
             };
             drop(guard);
             match work {
@@ -706,48 +810,77 @@ fn run_parallel<'b>(
                     }));
                     guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
                     let Ok(result) = result else {
-                        let panicked = format!("verifying transaction {i} panicked");
-                        guard.fault.get_or_insert(RuntimeError::Execution(panicked));
-                        signal.events.fetch_add(1, Ordering::Release);
-                        signal.sleep.notify_all();
+                        fail(
+                            &mut guard,
+                            RuntimeError::Execution(format!("verifying transaction {i} panicked")),
+                        );
                         continue;
                     };
                     guard.verified[i] = Some(result);
-                    guard.release(i, &priorities, &signal);
+                    if guard.mode == Mode::Graph {
+                        let priorities = &plan.get().expect("installed").priorities;
+                        guard.release(i, priorities, &signal);
+                    } else {
+                        signal.notify(guard.idle);
+                    }
                 }
-                Work::Execute(j, verified) => {
+                Work::Execute {
+                    j,
+                    verified,
+                    in_order,
+                } => {
                     // A panic (in the runtime or a state backend) must fail the block, not
                     // leave the other workers waiting for a commit that never comes.
-                    let result =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match verified {
-                            Ok(verified) => executor.execute(view.for_tx(graph, j), env, &verified),
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        match verified.unwrap_or_else(|| executor.verify(&block[j as usize])) {
+                            Ok(verified) if in_order => executor.execute(view, env, &verified),
+                            Ok(verified) => {
+                                let graph = &plan.get().expect("installed").graph;
+                                executor.execute(view.for_tx(graph, j), env, &verified)
+                            }
                             Err(status) => Ok(TxOutcome::rejected(status)),
-                        }))
-                        .unwrap_or_else(|_| {
-                            Err(RuntimeError::Execution(format!(
-                                "executing transaction {j} panicked"
-                            )))
-                        });
+                        }
+                    }))
+                    .unwrap_or_else(|_| {
+                        Err(RuntimeError::Execution(format!(
+                            "executing transaction {j} panicked"
+                        )))
+                    });
                     let outcome = match result {
                         Ok(outcome) => outcome,
                         Err(fault) => {
                             guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
-                            guard.fault.get_or_insert(fault);
-                            signal.events.fetch_add(1, Ordering::Release);
-                            signal.sleep.notify_all();
+                            fail(&mut guard, fault);
                             continue;
                         }
                     };
-                    // Writes become visible before any dependent can start.
-                    view.committed.commit(graph, j, outcome.writes, &mut unread);
+                    // Writes become visible before any dependent can start. Before the
+                    // graph, every write is published (dependents are not known yet).
+                    if in_order {
+                        view.committed.publish(outcome.writes);
+                    } else {
+                        let graph = &plan.get().expect("installed").graph;
+                        view.committed.commit(graph, j, outcome.writes, &mut unread);
+                    }
                     receipts[j as usize]
                         .set(outcome.receipt)
                         .expect("each transaction executes once");
                     guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
                     guard.committed += 1;
-                    for &s in graph.successors(j) {
-                        guard.waiting_on[s as usize] -= 1;
-                        guard.release(s as usize, &priorities, &signal);
+                    if let Mode::InOrder { next, .. } = guard.mode {
+                        // This worker holds the lock and takes the next one itself.
+                        guard.mode = Mode::InOrder {
+                            next,
+                            running: false,
+                        };
+                    } else {
+                        // The graph may have arrived while `j` ran in order: it counted
+                        // `j` as a predecessor still to commit.
+                        let planned = plan.get().expect("installed");
+                        for &s in planned.graph.successors(j) {
+                            guard.waiting_on[s as usize] -= 1;
+                            guard.release(s as usize, &planned.priorities, &signal);
+                        }
                     }
                     if guard.committed == n {
                         signal.events.fetch_add(1, Ordering::Release);
@@ -756,19 +889,67 @@ fn run_parallel<'b>(
                 }
             }
         }
+        drop(guard);
         unread.sort_unstable_by(by_key);
         unread
     };
-    let unread = on_threads(vec![(); options.threads], |()| worker());
+    let roles: Vec<bool> = (0..options.threads).map(|t| t == 1).collect();
+    let unread = on_threads(roles, worker);
     let schedule = schedule.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(fault) = schedule.fault {
         return Err(fault);
     }
+    let planned = plan.into_inner().expect("the graph was built");
     let receipts = receipts
         .into_iter()
         .map(|r| r.into_inner().expect("every transaction committed"))
         .collect();
-    Ok((receipts, unread))
+    Ok((receipts, unread, planned.stats, planned.took))
+}
+
+/// Waits until work may have appeared (an event), without holding the lock meanwhile.
+fn wait_for_work<'g, 'b>(
+    guard: std::sync::MutexGuard<'g, Schedule<'b>>,
+    schedule: &'g Mutex<Schedule<'b>>,
+    signal: &Signal,
+    n: usize,
+) -> std::sync::MutexGuard<'g, Schedule<'b>> {
+    // Work usually appears within microseconds: spin on the event counter (not the lock,
+    // which the committing worker needs) before sleeping, since a futex sleep and wake-up
+    // costs more than a transaction.
+    let seen = signal.events.load(Ordering::Acquire);
+    drop(guard);
+    let mut spins = 0u32;
+    let mut guard = loop {
+        while signal.events.load(Ordering::Acquire) == seen && spins < 20_000 {
+            std::hint::spin_loop();
+            spins += 1;
+        }
+        // The worker that signalled usually still holds the lock and takes the work
+        // itself (a chain stays on one core): only try the lock, so its unlock never has
+        // to wake a blocked waiter.
+        if spins >= 20_000 {
+            break schedule.lock().unwrap_or_else(|e| e.into_inner());
+        }
+        match schedule.try_lock() {
+            Ok(guard) => break guard,
+            Err(std::sync::TryLockError::Poisoned(e)) => break e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                spins += 64;
+                std::hint::spin_loop();
+            }
+        }
+    };
+    if signal.events.load(Ordering::Acquire) == seen
+        && guard.ready.is_empty()
+        && guard.committed < n
+        && guard.fault.is_none()
+    {
+        guard.idle += 1;
+        guard = signal.sleep.wait(guard).unwrap_or_else(|e| e.into_inner());
+        guard.idle -= 1;
+    }
+    guard
 }
 
 #[cfg(test)]

@@ -180,6 +180,34 @@ fn independent_transactions_run_at_the_same_time() {
 }
 
 #[test]
+fn a_transaction_running_in_order_when_the_graph_arrives_still_holds_back_its_dependents() {
+    // Until the graph is built one worker runs transactions in block order. If it takes
+    // 0, that one waits at the barrier for 1, which can only start once the graph is
+    // scheduled; 2 depends on the still-running 0 and must wait for its commit.
+    let block = vec![
+        tx(1, &["a"], "meet"),
+        tx(2, &["b"], "meet"),
+        tx(3, &["a"], "plain"),
+    ];
+    for threads in [2, 3] {
+        let executor = recorder(&block, 2);
+        let outcome = execute_block(
+            &executor,
+            &InMemoryState::new(),
+            &ENV,
+            &block,
+            &BlockOptions::with_threads(threads),
+        )
+        .unwrap();
+        let contract = keyway_host_api::Address([1; 32]);
+        assert_eq!(
+            outcome.state_diff.get(&Key::new(contract, *b"a")),
+            Some(Some(&[0u8, 2][..]))
+        );
+    }
+}
+
+#[test]
 fn dependents_never_start_before_their_predecessors_commit() {
     // A chain on key k interleaved with independent work on other keys.
     let block = vec![
