@@ -311,6 +311,19 @@ fn on_threads<T: Send, R: Send>(parts: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec
     })
 }
 
+/// A transaction's signature check, or its view when the block was verified before.
+fn check_signature<'b>(
+    executor: &dyn TransactionExecutor,
+    signed: &'b SignedTransaction,
+    options: &BlockOptions,
+) -> Result<VerifiedTransaction<'b>, Status> {
+    if options.signatures_verified {
+        Ok(keyway_runtime::crypto::already_verified(signed))
+    } else {
+        executor.verify(signed)
+    }
+}
+
 /// The default of [`BlockOptions::serial_below`].
 const CHAIN_BOUND: f64 = 1.1;
 
@@ -587,11 +600,18 @@ struct Signal {
 }
 
 impl Signal {
-    fn notify(&self, idle: usize) {
+    /// One piece of work appeared: one sleeper, if any, is enough.
+    fn notify_one(&self, idle: usize) {
         self.events.fetch_add(1, Ordering::Release);
         if idle > 0 {
-            self.sleep.notify_all();
+            self.sleep.notify_one();
         }
+    }
+
+    /// Everyone must look again (the graph arrived, the block ended or failed).
+    fn notify_all(&self) {
+        self.events.fetch_add(1, Ordering::Release);
+        self.sleep.notify_all();
     }
 }
 
@@ -611,7 +631,7 @@ impl<'b> Schedule<'b> {
         if self.mode == Mode::Graph && self.waiting_on[i] == 0 && self.verified[i].is_some() {
             self.ready
                 .push((priorities[i], std::cmp::Reverse(i as u32)));
-            signal.notify(self.idle);
+            signal.notify_one(self.idle);
         }
     }
 
@@ -646,7 +666,7 @@ impl<'b> Schedule<'b> {
         for i in next..n {
             self.release(i, &planned.priorities, signal);
         }
-        signal.notify(self.idle);
+        signal.notify_all();
     }
 }
 
@@ -655,7 +675,8 @@ enum Work<'b> {
     Verify(usize),
     Execute {
         j: u32,
-        /// `None`: check the signature first.
+        /// `None`: check the signature first (or derive the view of a pre-verified
+        /// transaction).
         verified: Option<Result<VerifiedTransaction<'b>, Status>>,
         /// Run in block order, before the graph was known: reads everything through the
         /// overlay and publishes every write.
@@ -698,8 +719,7 @@ fn run_parallel<'b>(
 
     let fail = |guard: &mut std::sync::MutexGuard<'_, Schedule<'b>>, fault: RuntimeError| {
         guard.fault.get_or_insert(fault);
-        signal.events.fetch_add(1, Ordering::Release);
-        signal.sleep.notify_all();
+        signal.notify_all();
     };
 
     let worker = |builds_graph: bool| {
@@ -760,16 +780,12 @@ fn run_parallel<'b>(
                             verified: Some(verified),
                             in_order: true,
                         }),
-                        None if options.signatures_verified => Some(Work::Execute {
-                            j: next as u32,
-                            verified: Some(Ok(keyway_runtime::crypto::already_verified(
-                                &block[next],
-                            ))),
-                            in_order: true,
-                        }),
-                        // Nobody took its signature yet: check it, then run it.
-                        None if guard.next_to_verify <= next => {
-                            guard.next_to_verify = next + 1;
+                        // Nobody took its signature yet (or it was checked before the
+                        // block): check it, then run it.
+                        None if options.signatures_verified || guard.next_to_verify <= next => {
+                            if !options.signatures_verified {
+                                guard.next_to_verify = next + 1;
+                            }
                             Some(Work::Execute {
                                 j: next as u32,
                                 verified: None,
@@ -821,7 +837,8 @@ fn run_parallel<'b>(
                         let priorities = &plan.get().expect("installed").priorities;
                         guard.release(i, priorities, &signal);
                     } else {
-                        signal.notify(guard.idle);
+                        // The worker running in order may be waiting for this one.
+                        signal.notify_one(guard.idle);
                     }
                 }
                 Work::Execute {
@@ -832,7 +849,8 @@ fn run_parallel<'b>(
                     // A panic (in the runtime or a state backend) must fail the block, not
                     // leave the other workers waiting for a commit that never comes.
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        match verified.unwrap_or_else(|| executor.verify(&block[j as usize])) {
+                        let checked = || check_signature(executor, &block[j as usize], options);
+                        match verified.unwrap_or_else(checked) {
                             Ok(verified) if in_order => executor.execute(view, env, &verified),
                             Ok(verified) => {
                                 let graph = &plan.get().expect("installed").graph;
@@ -883,8 +901,7 @@ fn run_parallel<'b>(
                         }
                     }
                     if guard.committed == n {
-                        signal.events.fetch_add(1, Ordering::Release);
-                        signal.sleep.notify_all();
+                        signal.notify_all();
                     }
                 }
             }

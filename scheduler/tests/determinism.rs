@@ -211,6 +211,23 @@ fn check_block(fixture: &Fixture, plans: &[Plan]) -> Result<(), TestCaseError> {
             prop_assert_eq!(&parallel.state_diff, &reference.state_diff);
         }
     }
+    // Signatures checked before the block (a corrupted one then executes as signed).
+    let verified_before = |threads| {
+        let mut options = BlockOptions::with_threads(threads);
+        options.signatures_verified = true;
+        execute_block(&fixture.runtime, &fixture.state, &ENV, &block, &options).unwrap()
+    };
+    let reference = verified_before(1);
+    for threads in [2, 3] {
+        let parallel = verified_before(threads);
+        prop_assert_eq!(
+            &parallel.receipts,
+            &reference.receipts,
+            "{} threads",
+            threads
+        );
+        prop_assert_eq!(&parallel.state_diff, &reference.state_diff);
+    }
     Ok(())
 }
 
