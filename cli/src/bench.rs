@@ -292,22 +292,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         alone_many.as_secs_f64() * 1e6 / size as f64,
         alone_one.as_secs_f64() / alone_many.as_secs_f64()
     );
-    rows.push(json!({
-        "pattern": "runtime-alone",
-        "transactions": size,
-        "threads": t,
-        "tx_per_s_1_thread": size as f64 / alone_one.as_secs_f64(),
-        "tx_per_s_parallel": size as f64 / alone_many.as_secs_f64(),
-        "speedup_critical_path": alone_one.as_secs_f64() / alone_many.as_secs_f64(),
-    }));
-    rows.push(json!({
-        "pattern": "disjoint+signatures",
-        "transactions": size,
-        "threads": t,
-        "tx_per_s_1_thread": size as f64 / one.as_secs_f64(),
-        "tx_per_s_parallel": size as f64 / many.as_secs_f64(),
-        "speedup_critical_path": one.as_secs_f64() / many.as_secs_f64(),
-    }));
+    let row = |pattern: &str, one: Duration, many: Duration| {
+        json!({
+            "pattern": pattern,
+            "transactions": size,
+            "threads": t,
+            "tx_per_s_1_thread": size as f64 / one.as_secs_f64(),
+            "tx_per_s_parallel": size as f64 / many.as_secs_f64(),
+            "speedup_critical_path": one.as_secs_f64() / many.as_secs_f64(),
+        })
+    };
+    rows.push(row("runtime-alone", alone_one, alone_many));
+    rows.push(row("disjoint+signatures", one, many));
     if let Some(dir) = args.json.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

@@ -7,7 +7,7 @@ use keyway_host_api::{
     system,
 };
 use keyway_runtime::{InMemoryState, Keypair, Runtime, RuntimeConfig, WriteSet};
-use keyway_scheduler::{BlockOptions, Priority, execute_block};
+use keyway_scheduler::{BlockOptions, BlockOutcome, Priority, execute_block};
 use proptest::prelude::*;
 
 const ENV: BlockEnv = BlockEnv {
@@ -202,13 +202,7 @@ fn check_block(fixture: &Fixture, plans: &[Plan]) -> Result<(), TestCaseError> {
             }
             let parallel =
                 execute_block(&fixture.runtime, &fixture.state, &ENV, &block, &options).unwrap();
-            prop_assert_eq!(
-                &parallel.receipts,
-                &reference.receipts,
-                "{} threads",
-                threads
-            );
-            prop_assert_eq!(&parallel.state_diff, &reference.state_diff);
+            same_outcome(&parallel, &reference, threads)?;
         }
     }
     // Signatures checked before the block (a corrupted one then executes as signed).
@@ -219,15 +213,28 @@ fn check_block(fixture: &Fixture, plans: &[Plan]) -> Result<(), TestCaseError> {
     };
     let reference = verified_before(1);
     for threads in [2, 3] {
-        let parallel = verified_before(threads);
-        prop_assert_eq!(
-            &parallel.receipts,
-            &reference.receipts,
-            "{} threads",
-            threads
-        );
-        prop_assert_eq!(&parallel.state_diff, &reference.state_diff);
+        same_outcome(&verified_before(threads), &reference, threads)?;
     }
+    Ok(())
+}
+
+fn same_outcome(
+    parallel: &BlockOutcome,
+    reference: &BlockOutcome,
+    threads: usize,
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(
+        &parallel.receipts,
+        &reference.receipts,
+        "{} threads",
+        threads
+    );
+    prop_assert_eq!(
+        &parallel.state_diff,
+        &reference.state_diff,
+        "{} threads",
+        threads
+    );
     Ok(())
 }
 

@@ -157,20 +157,37 @@ fn recorder(block: &[SignedTransaction], meeting: usize) -> Recorder<'_> {
     }
 }
 
+/// Runs `block` on `threads` workers through `executor`.
+fn run(
+    executor: &Recorder<'_>,
+    block: &[SignedTransaction],
+    threads: usize,
+) -> Result<keyway_scheduler::BlockOutcome, RuntimeError> {
+    execute_block(
+        executor,
+        &InMemoryState::new(),
+        &ENV,
+        block,
+        &BlockOptions::with_threads(threads),
+    )
+}
+
+/// What the block left under key `name`.
+fn final_value<'a>(
+    outcome: &'a keyway_scheduler::BlockOutcome,
+    name: &str,
+) -> Option<Option<&'a [u8]>> {
+    let contract = keyway_host_api::Address([1; 32]);
+    outcome.state_diff.get(&Key::new(contract, name.as_bytes()))
+}
+
 #[test]
 fn independent_transactions_run_at_the_same_time() {
     // Both wait at a two-party barrier: with two workers this only finishes if they run
     // concurrently (with one worker it would deadlock, so the test is not vacuous).
     let block = vec![tx(1, &["a"], "meet"), tx(2, &["b"], "meet")];
     let executor = recorder(&block, 2);
-    let outcome = execute_block(
-        &executor,
-        &InMemoryState::new(),
-        &ENV,
-        &block,
-        &BlockOptions::with_threads(2),
-    )
-    .unwrap();
+    let outcome = run(&executor, &block, 2).unwrap();
     let log = executor.log.lock().unwrap().clone();
     assert!(
         log[0].starts_with("start") && log[1].starts_with("start"),
@@ -191,19 +208,8 @@ fn a_transaction_running_in_order_when_the_graph_arrives_still_holds_back_its_de
     ];
     for threads in [2, 3] {
         let executor = recorder(&block, 2);
-        let outcome = execute_block(
-            &executor,
-            &InMemoryState::new(),
-            &ENV,
-            &block,
-            &BlockOptions::with_threads(threads),
-        )
-        .unwrap();
-        let contract = keyway_host_api::Address([1; 32]);
-        assert_eq!(
-            outcome.state_diff.get(&Key::new(contract, *b"a")),
-            Some(Some(&[0u8, 2][..]))
-        );
+        let outcome = run(&executor, &block, threads).unwrap();
+        assert_eq!(final_value(&outcome, "a"), Some(Some(&[0u8, 2][..])));
     }
 }
 
@@ -220,24 +226,10 @@ fn dependents_never_start_before_their_predecessors_commit() {
     ];
     for threads in [2, 3, 4] {
         let executor = recorder(&block, 1);
-        let outcome = execute_block(
-            &executor,
-            &InMemoryState::new(),
-            &ENV,
-            &block,
-            &BlockOptions::with_threads(threads),
-        )
-        .unwrap();
-        let contract = keyway_host_api::Address([1; 32]);
+        let outcome = run(&executor, &block, threads).unwrap();
         // The chain's writes accumulated in block order: 0, then 2, then 4.
-        assert_eq!(
-            outcome.state_diff.get(&Key::new(contract, *b"k")),
-            Some(Some(&[0u8, 2, 4][..]))
-        );
-        assert_eq!(
-            outcome.state_diff.get(&Key::new(contract, *b"x")),
-            Some(Some(&[1u8, 4][..]))
-        );
+        assert_eq!(final_value(&outcome, "k"), Some(Some(&[0u8, 2, 4][..])));
+        assert_eq!(final_value(&outcome, "x"), Some(Some(&[1u8, 4][..])));
         assert_eq!(executor.log.lock().unwrap().len(), 2 * block.len());
     }
 }
@@ -252,13 +244,7 @@ fn a_panicking_transaction_fails_the_block_instead_of_hanging_it() {
     ];
     for threads in [2, 4] {
         let executor = recorder(&block, 1);
-        let result = execute_block(
-            &executor,
-            &InMemoryState::new(),
-            &ENV,
-            &block,
-            &BlockOptions::with_threads(threads),
-        );
+        let result = run(&executor, &block, threads);
         assert!(
             matches!(result, Err(RuntimeError::Execution(ref m)) if m.contains("panicked")),
             "{result:?}"
