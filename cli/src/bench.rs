@@ -33,20 +33,21 @@ pub struct BenchArgs {
     pub json: std::path::PathBuf,
 }
 
-/// Runs each of `configs` `repeat` times, interleaved (a, b, c, a, b, c, ...), so that a
-/// slow spell of this shared machine hits them all alike. Returns each one's median time
-/// and the result of its last run.
+/// Runs each of `configs` `repeat` times, interleaved (a, b, c, b, c, a, c, a, b, ...):
+/// a slow spell of this shared machine hits them all alike, and the rotation spares each
+/// one a fixed place after another. Returns each one's median time and the result of its
+/// last run.
 fn interleaved<T>(
     repeat: usize,
     configs: &[&dyn Fn() -> anyhow::Result<T>],
 ) -> anyhow::Result<Vec<(Duration, T)>> {
-    let mut times = vec![Vec::new(); configs.len()];
-    let mut last = Vec::new();
-    for _ in 0..repeat.max(1) {
-        last.clear();
-        for (config, run) in configs.iter().enumerate() {
+    let count = configs.len();
+    let mut times = vec![Vec::new(); count];
+    let mut last: Vec<Option<T>> = (0..count).map(|_| None).collect();
+    for round in 0..repeat.max(1) {
+        for config in (0..count).map(|k| (round + k) % count) {
             let started = Instant::now();
-            last.push(run()?);
+            last[config] = Some(configs[config]()?);
             times[config].push(started.elapsed());
         }
     }
@@ -55,7 +56,7 @@ fn interleaved<T>(
         .zip(last)
         .map(|(mut times, value)| {
             times.sort_unstable();
-            (times[times.len() / 2], value)
+            (times[times.len() / 2], value.expect("ran at least once"))
         })
         .collect())
 }
