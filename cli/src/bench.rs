@@ -24,23 +24,49 @@ pub struct BenchArgs {
     /// Users of the realistic contract-suite workload (0 leaves it out).
     #[arg(long, default_value_t = 1_000)]
     pub suite_users: usize,
-    /// Runs per measurement, interleaved across the configurations compared; the median
-    /// counts.
-    #[arg(long, default_value_t = 5)]
+    /// Runs per measurement, interleaved across the configurations compared: times are
+    /// medians, speedups the median of each round's ratio.
+    #[arg(long, default_value_t = 7)]
     pub repeat: usize,
     /// Where to write the results as JSON.
     #[arg(long, default_value = "target/keyway-bench.json")]
     pub json: std::path::PathBuf,
 }
 
+/// One configuration's run times, in round order, and the result of its last run.
+struct Samples<T> {
+    times: Vec<Duration>,
+    last: T,
+}
+
+impl<T> Samples<T> {
+    fn median(&self) -> Duration {
+        let mut times = self.times.clone();
+        times.sort_unstable();
+        times[times.len() / 2]
+    }
+
+    /// How many times faster `faster` ran: the median over rounds of the ratio of the two
+    /// runs of one round, which ran back to back and so on an equally busy machine.
+    fn speedup<U>(&self, faster: &Samples<U>) -> f64 {
+        let mut ratios: Vec<f64> = self
+            .times
+            .iter()
+            .zip(&faster.times)
+            .map(|(slow, fast)| slow.as_secs_f64() / fast.as_secs_f64())
+            .collect();
+        ratios.sort_unstable_by(f64::total_cmp);
+        ratios[ratios.len() / 2]
+    }
+}
+
 /// Runs each of `configs` `repeat` times, interleaved (a, b, c, b, c, a, c, a, b, ...):
 /// a slow spell of this shared machine hits them all alike, and the rotation spares each
-/// one a fixed place after another. Returns each one's median time and the result of its
-/// last run.
+/// one a fixed place after another.
 fn interleaved<T>(
     repeat: usize,
     configs: &[&dyn Fn() -> anyhow::Result<T>],
-) -> anyhow::Result<Vec<(Duration, T)>> {
+) -> anyhow::Result<Vec<Samples<T>>> {
     let count = configs.len();
     let mut times = vec![Vec::new(); count];
     let mut last: Vec<Option<T>> = (0..count).map(|_| None).collect();
@@ -54,21 +80,22 @@ fn interleaved<T>(
     Ok(times
         .into_iter()
         .zip(last)
-        .map(|(mut times, value)| {
-            times.sort_unstable();
-            (times[times.len() / 2], value.expect("ran at least once"))
+        .map(|(times, last)| Samples {
+            times,
+            last: last.expect("ran at least once"),
         })
         .collect())
 }
 
-/// Two configurations' median times, interleaved.
+/// Two configurations, interleaved: their median times and the speedup of the second.
 fn pair<T>(
     repeat: usize,
     a: &dyn Fn() -> anyhow::Result<T>,
     b: &dyn Fn() -> anyhow::Result<T>,
-) -> anyhow::Result<(Duration, Duration)> {
-    let mut medians = interleaved(repeat, &[a, b])?.into_iter().map(|(t, _)| t);
-    Ok((medians.next().expect("a"), medians.next().expect("b")))
+) -> anyhow::Result<(Duration, Duration, f64)> {
+    let mut samples = interleaved(repeat, &[a, b])?.into_iter();
+    let (a, b) = (samples.next().expect("a"), samples.next().expect("b"));
+    Ok((a.median(), b.median(), a.speedup(&b)))
 }
 
 /// Runs the sweep.
@@ -123,10 +150,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         } else {
             args.repeat
         };
-        let (graph_time, graph) = interleaved(repeat, &[&|| Ok(build_graph(block, 1))])?
+        let graph_runs = interleaved(repeat, &[&|| Ok(build_graph(block, 1))])?
             .pop()
             .expect("one configuration");
-        let stats = graph.stats();
+        let (graph_time, stats) = (graph_runs.median(), graph_runs.last.stats());
         let execute = |threads: usize, priority: Priority| {
             let mut options = BlockOptions::with_threads(threads);
             options.priority = priority;
@@ -144,17 +171,19 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             ],
         )?
         .into_iter();
-        let (seq, reference) = results.next().expect("sequential");
-        let (par, parallel) = results.next().expect("critical path");
-        let (fifo, _) = results.next().expect("fifo");
+        let sequential = results.next().expect("sequential");
+        let critical_path = results.next().expect("critical path");
+        let fifo = results.next().expect("fifo");
+        let (reference, parallel) = (&sequential.last, &critical_path.last);
         ensure!(
             reference.receipts == parallel.receipts && reference.state_diff == parallel.state_diff,
             "{name} {size}: parallel disagrees with sequential"
         );
+        let (seq, par) = (sequential.median(), critical_path.median());
         let n = size as f64;
         let bound = (t as f64).min(stats.parallelism());
-        let speedup = seq.as_secs_f64() / par.as_secs_f64();
-        let fifo_speedup = seq.as_secs_f64() / fifo.as_secs_f64();
+        let speedup = sequential.speedup(&critical_path);
+        let fifo_speedup = sequential.speedup(&fifo);
         let graph_ns = graph_time.as_nanos() as f64 / n;
         let graph_share = 100.0 * graph_time.as_secs_f64() / (t as f64 * par.as_secs_f64());
         println!(
@@ -249,12 +278,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             .context("executing the block")
         }
     };
-    let (one, many) = pair(args.repeat.min(3), &verify(1), &verify(t))?;
+    let (one, many, signed_speedup) = pair(args.repeat.min(3), &verify(1), &verify(t))?;
     println!(
-        "with signature checks in the block ({size} disjoint): {:.0} tx/s at 1 thread, {:.0} tx/s at {t} ({:.2}x)",
+        "with signature checks in the block ({size} disjoint): {:.0} tx/s at 1 thread, {:.0} tx/s at {t} ({signed_speedup:.2}x)",
         size as f64 / one.as_secs_f64(),
         size as f64 / many.as_secs_f64(),
-        one.as_secs_f64() / many.as_secs_f64()
     );
     // The ceiling this machine gives right now: the same transactions through the runtime
     // alone (no graph, no overlay, no state diff), split over the threads.
@@ -286,25 +314,25 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             })
         }
     };
-    let (alone_one, alone_many) = pair(args.repeat, &runtime_alone(1), &runtime_alone(t))?;
+    let (alone_one, alone_many, alone_speedup) =
+        pair(args.repeat, &runtime_alone(1), &runtime_alone(t))?;
     println!(
-        "runtime alone, no scheduler ({size} disjoint, signatures verified): {:.2} µs/tx at 1 thread, {:.2} at {t} ({:.2}x): this machine's ceiling now",
+        "runtime alone, no scheduler ({size} disjoint, signatures verified): {:.2} µs/tx at 1 thread, {:.2} at {t} ({alone_speedup:.2}x): this machine's ceiling now",
         alone_one.as_secs_f64() * 1e6 / size as f64,
         alone_many.as_secs_f64() * 1e6 / size as f64,
-        alone_one.as_secs_f64() / alone_many.as_secs_f64()
     );
-    let row = |pattern: &str, one: Duration, many: Duration| {
+    let row = |pattern: &str, one: Duration, many: Duration, speedup: f64| {
         json!({
             "pattern": pattern,
             "transactions": size,
             "threads": t,
             "tx_per_s_1_thread": size as f64 / one.as_secs_f64(),
             "tx_per_s_parallel": size as f64 / many.as_secs_f64(),
-            "speedup_critical_path": one.as_secs_f64() / many.as_secs_f64(),
+            "speedup_critical_path": speedup,
         })
     };
-    rows.push(row("runtime-alone", alone_one, alone_many));
-    rows.push(row("disjoint+signatures", one, many));
+    rows.push(row("runtime-alone", alone_one, alone_many, alone_speedup));
+    rows.push(row("disjoint+signatures", one, many, signed_speedup));
     if let Some(dir) = args.json.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
