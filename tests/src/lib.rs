@@ -241,6 +241,25 @@ impl Chain {
     }
 }
 
+/// Implements [`Senders`] for a fixture with fields `chain: Chain` and `keys: [Keypair; N]`
+/// and a fieldless `Party` enum whose discriminants index `keys`.
+#[macro_export]
+macro_rules! senders_by_index {
+    ($fixture:ty, $party:ty) => {
+        impl $crate::Senders for $fixture {
+            type Party = $party;
+
+            fn chain(&mut self) -> &mut $crate::Chain {
+                &mut self.chain
+            }
+
+            fn key(&self, party: $party) -> &keyway_runtime::Keypair {
+                &self.keys[party as usize]
+            }
+        }
+    };
+}
+
 /// A fixture whose transactions are sent by the parties of its tests (an enum), each with
 /// a key: it gets [`Chain`]'s submitting checks by party.
 pub trait Senders {

@@ -116,17 +116,7 @@ impl Fixture {
     }
 }
 
-impl Senders for Fixture {
-    type Party = Party;
-
-    fn chain(&mut self) -> &mut Chain {
-        &mut self.chain
-    }
-
-    fn key(&self, party: Party) -> &Keypair {
-        &self.keys[party as usize]
-    }
-}
+keyway_tests::senders_by_index!(Fixture, Party);
 
 #[test]
 fn the_artifact_is_one_page_and_exports_the_methods() {
