@@ -105,6 +105,91 @@ mod tests {
         );
     }
 
+    /// One transaction of each kind, with access lists naming several contracts in an
+    /// interleaved order, the system namespace and the called contract.
+    fn varied_transactions() -> alloc::vec::Vec<Transaction> {
+        let (a, b, c) = (Address([7; 32]), Address([3; 32]), Address([5; 32]));
+        let access_list = AccessList {
+            reads: vec![Key::new(a, *b"x"), Key::new(b, *b"y"), Key::new(a, *b"z")],
+            writes: vec![
+                Key::new(c, vec![1; 40]),
+                Key::new(Address::SYSTEM, *b"s"),
+                Key::new(b, *b""),
+            ],
+        };
+        let kinds = [
+            TxKind::Deploy { code: vec![0; 300] },
+            TxKind::Instantiate {
+                code_hash: [9; 32],
+                args: vec![1, 2, 3],
+            },
+            TxKind::Call {
+                contract: a,
+                method: "transfer".into(),
+                args: vec![4; 70],
+            },
+        ];
+        kinds
+            .into_iter()
+            .flat_map(|kind| {
+                [AccessList::default(), access_list.clone()].map(|access_list| Transaction {
+                    chain_id: 1,
+                    sender: PublicKey([2; 33]),
+                    nonce: 5,
+                    kind: kind.clone(),
+                    access_list,
+                    gas_limit: 1,
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn encoded_len_is_the_length_of_the_encoding() {
+        for tx in varied_transactions() {
+            assert_eq!(tx.encoded_len(), tx.encode().len(), "{:?}", tx.kind);
+        }
+    }
+
+    #[test]
+    fn implicit_keys_name_each_other_namespace_once() {
+        // The last one calls `a` and declares keys of `a`, `b`, `c` and the system.
+        let tx = varied_transactions().pop().expect("some");
+        let (a, b, c) = (Address([7; 32]), Address([3; 32]), Address([5; 32]));
+        let sender = tx.sender_address();
+        let mut expected = AccessList {
+            reads: vec![
+                system::contract_key(&a),
+                system::contract_key(&b),
+                system::contract_key(&c),
+            ],
+            writes: vec![system::nonce_key(&sender)],
+        };
+        expected.normalize();
+        assert_eq!(tx.implicit_access(), expected);
+    }
+
+    #[test]
+    fn visiting_implicit_keys_yields_the_implicit_access_list() {
+        for tx in varied_transactions() {
+            let sender = tx.sender_address();
+            let mut visited = AccessList::default();
+            let mut visits = 0;
+            tx.visit_implicit_access(&sender, |access, contract, bytes| {
+                visits += 1;
+                let key = Key::new(*contract, bytes.to_vec());
+                match access {
+                    Access::Read => visited.reads.push(key),
+                    Access::Write => visited.writes.push(key),
+                }
+            });
+            let implicit = tx.implicit_access_of(&sender);
+            assert_eq!(visits, implicit.len(), "each key once: {:?}", tx.kind);
+            visited.normalize();
+            assert_eq!(visited, implicit);
+        }
+    }
+
     #[test]
     fn host_function_names_are_unique_and_costed() {
         for (i, f) in HOST_FUNCTIONS.iter().enumerate() {

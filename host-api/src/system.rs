@@ -31,11 +31,30 @@ pub fn contract_address(creator: &Address, nonce: u64) -> Address {
     Address(hasher.finalize().into())
 }
 
+/// The bytes of a system key: a one-byte tag, then the 32-byte id.
+fn tagged_bytes(tag: u8, id: &[u8; 32]) -> [u8; 33] {
+    let mut bytes = [tag; 33];
+    bytes[1..].copy_from_slice(id);
+    bytes
+}
+
 fn tagged(tag: u8, id: &[u8; 32]) -> Key {
-    let mut bytes = Vec::with_capacity(33);
-    bytes.push(tag);
-    bytes.extend_from_slice(id);
-    Key::new(Address::SYSTEM, bytes)
+    Key::new(Address::SYSTEM, tagged_bytes(tag, id).to_vec())
+}
+
+/// The bytes (in [`Address::SYSTEM`]) of [`nonce_key`], without allocating.
+pub(crate) fn nonce_key_bytes(account: &Address) -> [u8; 33] {
+    tagged_bytes(NONCE_TAG, &account.0)
+}
+
+/// The bytes (in [`Address::SYSTEM`]) of [`code_key`], without allocating.
+pub(crate) fn code_key_bytes(code_hash: &Hash) -> [u8; 33] {
+    tagged_bytes(CODE_TAG, code_hash)
+}
+
+/// The bytes (in [`Address::SYSTEM`]) of [`contract_key`], without allocating.
+pub(crate) fn contract_key_bytes(contract: &Address) -> [u8; 33] {
+    tagged_bytes(CONTRACT_TAG, &contract.0)
 }
 
 /// Where an account's nonce lives (value: u64 little-endian; absent means 0).

@@ -241,33 +241,102 @@ impl Transaction {
     }
 
     /// [`Transaction::implicit_access`] with the sender's address already derived (it is a
-    /// sha256 of the public key), e.g. by signature verification.
+    /// sha256 of the public key), e.g. by signature verification. Normalized (see
+    /// [`AccessList::normalize`]).
     pub fn implicit_access_of(&self, sender: &Address) -> AccessList {
+        let mut list = AccessList::default();
+        self.visit_implicit_access(sender, |access, contract, bytes| {
+            let key = Key::new(*contract, bytes.to_vec());
+            match access {
+                Access::Read => list.reads.push(key),
+                Access::Write => list.writes.push(key),
+            }
+        });
+        list.normalize();
+        list
+    }
+
+    /// Calls `visit` with each key of [`Transaction::implicit_access_of`] (a key may come
+    /// twice), without allocating: for schedulers that only hash the keys.
+    pub fn visit_implicit_access(
+        &self,
+        sender: &Address,
+        mut visit: impl FnMut(Access, &Address, &[u8]),
+    ) {
         use crate::system;
-        let sender = *sender;
-        let mut writes = alloc::vec![system::nonce_key(&sender)];
-        let mut reads = Vec::new();
-        let mut target = None;
-        match &self.kind {
-            TxKind::Deploy { code } => writes.push(system::code_key(&system::sha256(code))),
+        let sys = &Address::SYSTEM;
+        visit(Access::Write, sys, &system::nonce_key_bytes(sender));
+        let target = match &self.kind {
+            TxKind::Deploy { code } => {
+                visit(
+                    Access::Write,
+                    sys,
+                    &system::code_key_bytes(&system::sha256(code)),
+                );
+                None
+            }
             TxKind::Instantiate { code_hash, .. } => {
-                reads.push(system::code_key(code_hash));
-                let created = system::contract_address(&sender, self.nonce);
-                writes.push(system::contract_key(&created));
-                target = Some(created);
+                visit(Access::Read, sys, &system::code_key_bytes(code_hash));
+                let created = system::contract_address(sender, self.nonce);
+                visit(Access::Write, sys, &system::contract_key_bytes(&created));
+                Some(created)
             }
             TxKind::Call { contract, .. } => {
-                reads.push(system::contract_key(contract));
-                target = Some(*contract);
+                visit(Access::Read, sys, &system::contract_key_bytes(contract));
+                Some(*contract)
             }
-        }
-        for contract in self.access_list.namespaces() {
-            if Some(contract) != target && contract != Address::SYSTEM {
-                reads.push(system::contract_key(&contract));
+        };
+        // Each namespace once. Lists usually name one contract, key after key: the
+        // previous key and the first contract answer most checks without allocating.
+        let list = &self.access_list;
+        let mut previous: Option<&Address> = None;
+        let mut first: Option<&Address> = None;
+        let mut others: Vec<Address> = Vec::new();
+        for key in list.reads.iter().chain(&list.writes) {
+            let contract = &key.contract;
+            if previous == Some(contract) {
+                continue;
             }
+            previous = Some(contract);
+            if Some(*contract) == target || *contract == Address::SYSTEM || first == Some(contract)
+            {
+                continue;
+            }
+            if first.is_none() {
+                first = Some(contract);
+            } else {
+                match others.binary_search(contract) {
+                    Ok(_) => continue,
+                    Err(at) => others.insert(at, *contract),
+                }
+            }
+            visit(Access::Read, sys, &system::contract_key_bytes(contract));
         }
-        AccessList { reads, writes }
     }
+
+    /// Length of the borsh encoding of the body ([`Transaction::encode`]), computed
+    /// without encoding it.
+    pub fn encoded_len(&self) -> usize {
+        // Borsh: integers and byte arrays are fixed-size, a `Vec` or `String` is a u32
+        // length then its items, an enum a one-byte tag then its fields.
+        let bytes = |b: &[u8]| 4 + b.len();
+        let keys = |keys: &[Key]| 4 + keys.iter().map(|k| 32 + bytes(&k.bytes)).sum::<usize>();
+        let kind = 1 + match &self.kind {
+            TxKind::Deploy { code } => bytes(code),
+            TxKind::Instantiate { args, .. } => 32 + bytes(args),
+            TxKind::Call { method, args, .. } => 32 + bytes(method.as_bytes()) + bytes(args),
+        };
+        8 + 33 + 8 + kind + keys(&self.access_list.reads) + keys(&self.access_list.writes) + 8
+    }
+}
+
+/// Whether a key is read or written.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Access {
+    /// Read only.
+    Read,
+    /// Written (and maybe read).
+    Write,
 }
 
 /// A transaction with the sender's signature over [`Transaction::signing_hash`].

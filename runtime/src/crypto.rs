@@ -35,7 +35,7 @@ pub fn already_verified(signed: &SignedTransaction) -> VerifiedTransaction<'_> {
     VerifiedTransaction {
         signed,
         sender: signed.tx.sender_address(),
-        body_len: borsh::object_length(&signed.tx).expect("borsh length of a transaction"),
+        body_len: signed.tx.encoded_len(),
     }
 }
 

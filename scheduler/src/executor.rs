@@ -1,12 +1,12 @@
 //! Executing a block: sequentially (the reference) or in parallel over the conflict graph.
 
 use std::collections::{BinaryHeap, HashMap};
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
-use keyway_host_api::{BlockEnv, Key, Receipt, SignedTransaction, Status};
+use keyway_host_api::{Access, Address, BlockEnv, Key, Receipt, SignedTransaction, Status};
 use keyway_runtime::{
     Runtime, RuntimeError, StateError, StateView, TxOutcome, VerifiedTransaction, WriteSet,
 };
@@ -248,6 +248,7 @@ fn hash_keys<'b>(
         weights: Vec::with_capacity(part.len()),
         verified: Vec::with_capacity(if pre_verified { part.len() } else { 0 }),
     };
+    let mut implicit = Vec::new();
     for signed in part {
         let tx = &signed.tx;
         let sender = if pre_verified {
@@ -258,22 +259,35 @@ fn hash_keys<'b>(
         } else {
             tx.sender_address()
         };
-        let implicit = tx.implicit_access_of(&sender);
-        let hash = |key: &Key| seed.hash_one(key);
-        keys.hashes
-            .extend(tx.access_list.reads.iter().chain(&implicit.reads).map(hash));
-        let reads_end = keys.hashes.len();
-        keys.hashes.extend(
-            tx.access_list
-                .writes
+        // The implicit keys are hashed from their parts, never built.
+        implicit.clear();
+        tx.visit_implicit_access(&sender, |access, contract, bytes| {
+            implicit.push((access, key_hash(seed, contract, bytes)));
+        });
+        let hash = |key: &Key| key_hash(seed, &key.contract, &key.bytes);
+        let implicit_of = |wanted| {
+            implicit
                 .iter()
-                .chain(&implicit.writes)
-                .map(hash),
-        );
+                .filter(move |(access, _)| *access == wanted)
+                .map(|(_, hash)| *hash)
+        };
+        keys.hashes.extend(tx.access_list.reads.iter().map(hash));
+        keys.hashes.extend(implicit_of(Access::Read));
+        let reads_end = keys.hashes.len();
+        keys.hashes.extend(tx.access_list.writes.iter().map(hash));
+        keys.hashes.extend(implicit_of(Access::Write));
         keys.bounds.push((reads_end, keys.hashes.len()));
         keys.weights.push(tx.gas_limit);
     }
     keys
+}
+
+/// A key's hash in the conflict graph, from its parts (so implicit keys need not be built).
+fn key_hash(seed: &foldhash::fast::RandomState, contract: &Address, bytes: &[u8]) -> u64 {
+    let mut hasher = seed.build_hasher();
+    hasher.write(&contract.0);
+    hasher.write(bytes);
+    hasher.finish()
 }
 
 /// `f` over consecutive chunks of `items`, on up to `threads` threads (on this one when
