@@ -10,11 +10,24 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-/// Per-key bookkeeping while building.
+/// No transaction (or no reader), in the compact per-key state.
+const NONE: u32 = u32::MAX;
+
+/// Per-key bookkeeping while building: 8 bytes, so the map of a large block's keys stays
+/// small (building is mostly cache misses on it).
+#[derive(Clone, Copy)]
 struct KeyState {
-    last_writer: Option<u32>,
-    /// Readers since `last_writer`, in block order, without duplicates.
-    readers: Vec<u32>,
+    last_writer: u32,
+    /// The latest reader since `last_writer`: an index into [`GraphBuilder::readers`],
+    /// whose entries link to the reader before, back to [`NONE`].
+    latest_reader: u32,
+}
+
+impl KeyState {
+    const UNTOUCHED: KeyState = KeyState {
+        last_writer: NONE,
+        latest_reader: NONE,
+    };
 }
 
 /// Builds a [`ConflictGraph`] from transactions added in block order.
@@ -35,6 +48,8 @@ pub struct GraphBuilder<Id, K> {
     ids: Vec<Id>,
     weights: Vec<u64>,
     keys: HashMap<K, KeyState, foldhash::fast::RandomState>,
+    /// Readers of keys since their last write: (transaction, previous reader of the key).
+    readers: Vec<(u32, u32)>,
     pred_offsets: Vec<u32>,
     preds: Vec<u32>,
     scratch: Vec<u32>,
@@ -53,6 +68,7 @@ impl<Id, K: Hash + Eq> GraphBuilder<Id, K> {
             ids: Vec::new(),
             weights: Vec::new(),
             keys: HashMap::default(),
+            readers: Vec::new(),
             pred_offsets: vec![0],
             preds: Vec::new(),
             scratch: Vec::new(),
@@ -66,6 +82,7 @@ impl<Id, K: Hash + Eq> GraphBuilder<Id, K> {
         builder.weights.reserve(transactions);
         builder.pred_offsets.reserve(transactions);
         builder.keys.reserve(keys);
+        builder.readers.reserve(transactions);
         builder
     }
 
@@ -79,34 +96,44 @@ impl<Id, K: Hash + Eq> GraphBuilder<Id, K> {
         reads: impl IntoIterator<Item = K>,
         writes: impl IntoIterator<Item = K>,
     ) -> u32 {
-        let j = u32::try_from(self.ids.len()).expect("more than 2^32 transactions");
+        let j = u32::try_from(self.ids.len())
+            .ok()
+            .filter(|&j| j != NONE)
+            .expect("at most 2^32 - 1 transactions");
         self.scratch.clear();
         for key in writes {
-            let state = self.keys.entry(key).or_insert(KeyState {
-                last_writer: None,
-                readers: Vec::new(),
-            });
-            if state.last_writer == Some(j) {
+            let state = self.keys.entry(key).or_insert(KeyState::UNTOUCHED);
+            if state.last_writer == j {
                 continue; // listed twice
             }
-            if state.readers.is_empty() {
-                self.scratch.extend(state.last_writer);
+            if state.latest_reader == NONE {
+                if state.last_writer != NONE {
+                    self.scratch.push(state.last_writer);
+                }
             } else {
-                self.scratch.extend(state.readers.iter().copied());
-                state.readers.clear();
+                let mut at = state.latest_reader;
+                while at != NONE {
+                    let (reader, before) = self.readers[at as usize];
+                    self.scratch.push(reader);
+                    at = before;
+                }
+                state.latest_reader = NONE;
             }
-            state.last_writer = Some(j);
+            state.last_writer = j;
         }
         for key in reads {
-            let state = self.keys.entry(key).or_insert(KeyState {
-                last_writer: None,
-                readers: Vec::new(),
-            });
-            if state.last_writer == Some(j) || state.readers.last() == Some(&j) {
+            let state = self.keys.entry(key).or_insert(KeyState::UNTOUCHED);
+            let latest_reader =
+                (state.latest_reader != NONE).then(|| self.readers[state.latest_reader as usize].0);
+            if state.last_writer == j || latest_reader == Some(j) {
                 continue; // also written, or listed twice
             }
-            self.scratch.extend(state.last_writer);
-            state.readers.push(j);
+            if state.last_writer != NONE {
+                self.scratch.push(state.last_writer);
+            }
+            let at = u32::try_from(self.readers.len()).expect("more than 2^32 reads");
+            self.readers.push((j, state.latest_reader));
+            state.latest_reader = at;
         }
         self.scratch.sort_unstable();
         self.scratch.dedup();
