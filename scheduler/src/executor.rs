@@ -1,8 +1,8 @@
 //! Executing a block: sequentially (the reference) or in parallel over the conflict graph.
 
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
@@ -600,7 +600,6 @@ struct Schedule<'b> {
     /// Signature checks, filled in block order by whichever worker is free.
     verified: Vec<Option<Result<VerifiedTransaction<'b>, Status>>>,
     next_to_verify: usize,
-    committed: usize,
     /// Workers asleep on the condition variable: only they need a (system-call) wake-up.
     idle: usize,
     fault: Option<RuntimeError>,
@@ -727,8 +726,12 @@ impl Ready {
         }
     }
 
+    fn len(&self) -> usize {
+        self.sorted.len() - self.taken + self.released.len()
+    }
+
     fn is_empty(&self) -> bool {
-        self.taken == self.sorted.len() && self.released.is_empty()
+        self.len() == 0
     }
 }
 
@@ -768,7 +771,6 @@ fn run_parallel<'b>(
         waiting_on: Vec::new(),
         verified: (0..n).map(|_| None).collect(),
         next_to_verify: if options.signatures_verified { n } else { 0 },
-        committed: 0,
         idle: 0,
         fault: None,
     });
@@ -777,6 +779,9 @@ fn run_parallel<'b>(
         sleep: Condvar::new(),
     };
     let plan: OnceLock<Planned<'b>> = OnceLock::new();
+    // Transactions committed. Outside the lock: a transaction without dependents commits
+    // without taking it.
+    let committed = AtomicUsize::new(0);
     let receipts: Vec<OnceLock<Receipt>> = (0..n).map(|_| OnceLock::new()).collect();
 
     let fail = |guard: &mut std::sync::MutexGuard<'_, Schedule<'b>>, fault: RuntimeError| {
@@ -786,6 +791,8 @@ fn run_parallel<'b>(
 
     let worker = |builds_graph: bool| {
         let mut unread = Unread::new();
+        // Ready transactions this worker took in one turn of the lock, run in order.
+        let mut claimed: VecDeque<(u32, Result<VerifiedTransaction<'b>, Status>)> = VecDeque::new();
         if builds_graph {
             let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let started = Instant::now();
@@ -815,83 +822,98 @@ fn run_parallel<'b>(
                 ),
             }
         }
-        let mut guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
+        let lock = || schedule.lock().unwrap_or_else(|e| e.into_inner());
+        // The lock, while this worker holds it between two pieces of work.
+        let mut held = Some(lock());
         loop {
-            if guard.fault.is_some() || guard.committed == n {
-                break;
-            }
-            let work = match guard.mode {
-                Mode::Graph => {
-                    if let Some(j) = guard.ready.pop() {
-                        let verified = guard.verified[j as usize]
-                            .take()
-                            .expect("a ready transaction has been verified");
-                        Some(Work::Execute {
+            let work = if let Some((j, verified)) = claimed.pop_front() {
+                drop(held.take());
+                Work::Execute {
+                    j,
+                    verified: Some(verified),
+                    in_order: false,
+                }
+            } else {
+                let mut guard = held.take().unwrap_or_else(lock);
+                if guard.fault.is_some() || committed.load(Ordering::Acquire) == n {
+                    break;
+                }
+                let work = match guard.mode {
+                    Mode::Graph => {
+                        // Take a run of ready transactions while there are plenty, so
+                        // the lock is taken once per run, not once per transaction.
+                        let turn = (guard.ready.len() / (options.threads * 4)).clamp(1, 16);
+                        for _ in 0..turn {
+                            let Some(j) = guard.ready.pop() else { break };
+                            let verified = guard.verified[j as usize]
+                                .take()
+                                .expect("a ready transaction has been verified");
+                            claimed.push_back((j, verified));
+                        }
+                        claimed.pop_front().map(|(j, verified)| Work::Execute {
                             j,
                             verified: Some(verified),
                             in_order: false,
                         })
-                    } else {
-                        None
                     }
-                }
-                Mode::InOrder { next, running } if !running && next < n => {
-                    match guard.verified[next].take() {
-                        Some(verified) => Some(Work::Execute {
-                            j: next as u32,
-                            verified: Some(verified),
-                            in_order: true,
-                        }),
-                        // Nobody took its signature yet (or it was checked before the
-                        // block): check it, then run it.
-                        None if options.signatures_verified || guard.next_to_verify <= next => {
-                            if !options.signatures_verified {
-                                guard.next_to_verify = next + 1;
-                            }
-                            Some(Work::Execute {
+                    Mode::InOrder { next, running } if !running && next < n => {
+                        match guard.verified[next].take() {
+                            Some(verified) => Some(Work::Execute {
                                 j: next as u32,
-                                verified: None,
+                                verified: Some(verified),
                                 in_order: true,
-                            })
+                            }),
+                            // Nobody took its signature yet (or it was checked before the
+                            // block): check it, then run it.
+                            None if options.signatures_verified || guard.next_to_verify <= next => {
+                                if !options.signatures_verified {
+                                    guard.next_to_verify = next + 1;
+                                }
+                                Some(Work::Execute {
+                                    j: next as u32,
+                                    verified: None,
+                                    in_order: true,
+                                })
+                            }
+                            // Another worker is checking it.
+                            None => None,
                         }
-                        // Another worker is checking it.
-                        None => None,
+                    }
+                    Mode::InOrder { .. } => None,
+                };
+                if let Some(Work::Execute { j, in_order, .. }) = &work
+                    && *in_order
+                {
+                    guard.mode = Mode::InOrder {
+                        next: *j as usize + 1,
+                        running: true,
+                    };
+                }
+                // Executing unblocks others; verifying only feeds the queue.
+                match work {
+                    Some(work) => work,
+                    None if guard.next_to_verify < n => {
+                        guard.next_to_verify += 1;
+                        Work::Verify(guard.next_to_verify - 1)
+                    }
+                    None => {
+                        held = Some(wait_for_work(guard, &schedule, &signal, &committed, n));
+                        continue;
                     }
                 }
-                Mode::InOrder { .. } => None,
             };
-            if let Some(Work::Execute { j, in_order, .. }) = &work
-                && *in_order
-            {
-                guard.mode = Mode::InOrder {
-                    next: *j as usize + 1,
-                    running: true,
-                };
-            }
-            // Executing unblocks others; verifying only feeds the queue.
-            let work = match work {
-                Some(work) => work,
-                None if guard.next_to_verify < n => {
-                    guard.next_to_verify += 1;
-                    Work::Verify(guard.next_to_verify - 1)
-                }
-                None => {
-                    guard = wait_for_work(guard, &schedule, &signal, n);
-                    continue;
-                }
-            };
-            drop(guard);
             match work {
                 Work::Verify(i) => {
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         executor.verify(&block[i])
                     }));
-                    guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut guard = lock();
                     let Ok(result) = result else {
                         fail(
                             &mut guard,
                             RuntimeError::Execution(format!("verifying transaction {i} panicked")),
                         );
+                        held = Some(guard);
                         continue;
                     };
                     guard.verified[i] = Some(result);
@@ -902,6 +924,7 @@ fn run_parallel<'b>(
                         // The worker running in order may be waiting for this one.
                         signal.notify_one(guard.idle);
                     }
+                    held = Some(guard);
                 }
                 Work::Execute {
                     j,
@@ -929,24 +952,33 @@ fn run_parallel<'b>(
                     let outcome = match result {
                         Ok(outcome) => outcome,
                         Err(fault) => {
-                            guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
+                            let mut guard = lock();
                             fail(&mut guard, fault);
+                            claimed.clear();
+                            held = Some(guard);
                             continue;
                         }
                     };
                     // Writes become visible before any dependent can start. Before the
                     // graph, every write is published (dependents are not known yet).
-                    if in_order {
+                    let no_dependents = if in_order {
                         view.committed.publish(outcome.writes);
+                        false
                     } else {
                         let graph = &plan.get().expect("installed").graph;
                         view.committed.commit(graph, j, outcome.writes, &mut unread);
-                    }
+                        graph.successors(j).is_empty()
+                    };
                     receipts[j as usize]
                         .set(outcome.receipt)
                         .expect("each transaction executes once");
-                    guard = schedule.lock().unwrap_or_else(|e| e.into_inner());
-                    guard.committed += 1;
+                    let all_committed = committed.fetch_add(1, Ordering::AcqRel) + 1 == n;
+                    // No one waits on a transaction without dependents: with work
+                    // claimed, this worker goes on without the lock.
+                    if no_dependents && !all_committed && !claimed.is_empty() {
+                        continue;
+                    }
+                    let mut guard = lock();
                     if let Mode::InOrder { next, .. } = guard.mode {
                         // This worker holds the lock and takes the next one itself.
                         guard.mode = Mode::InOrder {
@@ -962,13 +994,14 @@ fn run_parallel<'b>(
                             guard.release(s as usize, &planned.priorities, &signal);
                         }
                     }
-                    if guard.committed == n {
+                    if all_committed {
                         signal.notify_all();
                     }
+                    held = Some(guard);
                 }
             }
         }
-        drop(guard);
+        drop(held);
         unread.sort_unstable_by(by_key);
         unread
     };
@@ -991,6 +1024,7 @@ fn wait_for_work<'g, 'b>(
     guard: std::sync::MutexGuard<'g, Schedule<'b>>,
     schedule: &'g Mutex<Schedule<'b>>,
     signal: &Signal,
+    committed: &AtomicUsize,
     n: usize,
 ) -> std::sync::MutexGuard<'g, Schedule<'b>> {
     // Work usually appears within microseconds: spin on the event counter (not the lock,
@@ -1021,7 +1055,7 @@ fn wait_for_work<'g, 'b>(
     };
     if signal.events.load(Ordering::Acquire) == seen
         && guard.ready.is_empty()
-        && guard.committed < n
+        && committed.load(Ordering::Acquire) < n
         && guard.fault.is_none()
     {
         guard.idle += 1;
