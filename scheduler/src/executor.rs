@@ -448,7 +448,14 @@ fn merge_runs(runs: Vec<Vec<Entry>>) -> WriteSet {
 struct Committed {
     shards: Vec<RwLock<KeyMap<Option<Vec<u8>>>>>,
     hasher: foldhash::fast::RandomState,
+    /// A bit per bucket of key hashes, set when a key in the bucket is published. Most
+    /// keys a transaction reads were not written earlier in the block: a clear bit skips
+    /// the shard's lock (a cache line both workers write) and its map.
+    published: Vec<AtomicU64>,
 }
+
+/// Buckets of [`Committed::published`]: 2^20 bits, 128 KiB.
+const PUBLISHED_BITS: usize = 1 << 20;
 
 /// Keys come from transactions, so hashing is seeded per block (foldhash: fast, and
 /// resistant to precomputed collisions); no result depends on hash order.
@@ -464,6 +471,9 @@ impl Committed {
                 .map(|_| RwLock::new(HashMap::with_capacity_and_hasher(per_shard, hasher.clone())))
                 .collect(),
             hasher,
+            published: (0..PUBLISHED_BITS / 64)
+                .map(|_| AtomicU64::new(0))
+                .collect(),
         }
     }
 
@@ -477,8 +487,16 @@ impl Committed {
         )
     }
 
-    fn shard(&self, key: &Key) -> &RwLock<KeyMap<Option<Vec<u8>>>> {
-        &self.shards[self.hasher.hash_one(key) as usize % SHARDS]
+    /// The shard of a key's hash (its low bits).
+    fn shard(&self, hash: u64) -> &RwLock<KeyMap<Option<Vec<u8>>>> {
+        &self.shards[hash as usize % SHARDS]
+    }
+
+    /// The word and bit of [`Committed::published`] for a key's hash (its high bits, so
+    /// keys of one shard spread over the filter).
+    fn published_bit(&self, hash: u64) -> (&AtomicU64, u64) {
+        let bucket = (hash >> 32) as usize % PUBLISHED_BITS;
+        (&self.published[bucket / 64], 1 << (bucket % 64))
     }
 
     /// Makes transaction `j`'s writes visible to its dependents, moving them in. Without
@@ -496,7 +514,12 @@ impl Committed {
     /// Makes writes visible to every later reader.
     fn publish(&self, writes: WriteSet) {
         for (key, value) in writes {
-            let mut shard = self.shard(&key).write().unwrap_or_else(|e| e.into_inner());
+            let hash = self.hasher.hash_one(&key);
+            // Readers see the bit no later than the value: both are in place before this
+            // transaction commits, and its dependents start after that.
+            let (word, bit) = self.published_bit(hash);
+            word.fetch_or(bit, Ordering::Relaxed);
+            let mut shard = self.shard(hash).write().unwrap_or_else(|e| e.into_inner());
             shard.insert(key, value);
         }
     }
@@ -538,7 +561,12 @@ impl Committed {
     }
 
     fn get(&self, key: &Key) -> Option<Option<Vec<u8>>> {
-        let shard = self.shard(key).read().unwrap_or_else(|e| e.into_inner());
+        let hash = self.hasher.hash_one(key);
+        let (word, bit) = self.published_bit(hash);
+        if word.load(Ordering::Relaxed) & bit == 0 {
+            return None;
+        }
+        let shard = self.shard(hash).read().unwrap_or_else(|e| e.into_inner());
         shard.get(key).cloned()
     }
 }
