@@ -712,6 +712,69 @@ impl<'b> Schedule<'b> {
         );
         signal.notify_all();
     }
+
+    /// This worker's next piece of work, or `None` when there is none now. Over the graph:
+    /// the best ready transaction, plus (while plenty are ready) a run of the next ones
+    /// into `claimed`, so the lock is taken once per run. In order: the next transaction.
+    /// Otherwise a signature to check ahead; executing unblocks others, verifying only
+    /// feeds the queue, so it comes last.
+    fn next_work(
+        &mut self,
+        claimed: &mut VecDeque<(u32, Result<VerifiedTransaction<'b>, Status>)>,
+        options: &BlockOptions,
+    ) -> Option<Work<'b>> {
+        let n = self.verified.len();
+        let work = match self.mode {
+            Mode::Graph => {
+                let turn = (self.ready.len() / (options.threads * 4)).clamp(1, 16);
+                for _ in 0..turn {
+                    let Some(j) = self.ready.pop() else { break };
+                    let verified = self.verified[j as usize]
+                        .take()
+                        .expect("a ready transaction has been verified");
+                    claimed.push_back((j, verified));
+                }
+                claimed.pop_front().map(|(j, verified)| Work::Execute {
+                    j,
+                    verified: Some(verified),
+                    in_order: false,
+                })
+            }
+            Mode::InOrder { next, running } if !running && next < n => {
+                let verified = match self.verified[next].take() {
+                    Some(verified) => Some(Some(verified)),
+                    // Nobody took its signature yet (or it was checked before the block):
+                    // check it, then run it.
+                    None if options.signatures_verified || self.next_to_verify <= next => {
+                        if !options.signatures_verified {
+                            self.next_to_verify = next + 1;
+                        }
+                        Some(None)
+                    }
+                    // Another worker is checking it.
+                    None => None,
+                };
+                verified.map(|verified| {
+                    self.mode = Mode::InOrder {
+                        next: next + 1,
+                        running: true,
+                    };
+                    Work::Execute {
+                        j: next as u32,
+                        verified,
+                        in_order: true,
+                    }
+                })
+            }
+            Mode::InOrder { .. } => None,
+        };
+        work.or_else(|| {
+            (self.next_to_verify < n).then(|| {
+                self.next_to_verify += 1;
+                Work::Verify(self.next_to_verify - 1)
+            })
+        })
+    }
 }
 
 /// Ready transactions, highest priority first, ties in block order. Those ready when the
@@ -866,64 +929,8 @@ fn run_parallel<'b>(
                 if guard.fault.is_some() || committed.load(Ordering::Acquire) == n {
                     break;
                 }
-                let work = match guard.mode {
-                    Mode::Graph => {
-                        // Take a run of ready transactions while there are plenty, so
-                        // the lock is taken once per run, not once per transaction.
-                        let turn = (guard.ready.len() / (options.threads * 4)).clamp(1, 16);
-                        for _ in 0..turn {
-                            let Some(j) = guard.ready.pop() else { break };
-                            let verified = guard.verified[j as usize]
-                                .take()
-                                .expect("a ready transaction has been verified");
-                            claimed.push_back((j, verified));
-                        }
-                        claimed.pop_front().map(|(j, verified)| Work::Execute {
-                            j,
-                            verified: Some(verified),
-                            in_order: false,
-                        })
-                    }
-                    Mode::InOrder { next, running } if !running && next < n => {
-                        match guard.verified[next].take() {
-                            Some(verified) => Some(Work::Execute {
-                                j: next as u32,
-                                verified: Some(verified),
-                                in_order: true,
-                            }),
-                            // Nobody took its signature yet (or it was checked before the
-                            // block): check it, then run it.
-                            None if options.signatures_verified || guard.next_to_verify <= next => {
-                                if !options.signatures_verified {
-                                    guard.next_to_verify = next + 1;
-                                }
-                                Some(Work::Execute {
-                                    j: next as u32,
-                                    verified: None,
-                                    in_order: true,
-                                })
-                            }
-                            // Another worker is checking it.
-                            None => None,
-                        }
-                    }
-                    Mode::InOrder { .. } => None,
-                };
-                if let Some(Work::Execute { j, in_order, .. }) = &work
-                    && *in_order
-                {
-                    guard.mode = Mode::InOrder {
-                        next: *j as usize + 1,
-                        running: true,
-                    };
-                }
-                // Executing unblocks others; verifying only feeds the queue.
-                match work {
+                match guard.next_work(&mut claimed, options) {
                     Some(work) => work,
-                    None if guard.next_to_verify < n => {
-                        guard.next_to_verify += 1;
-                        Work::Verify(guard.next_to_verify - 1)
-                    }
                     None => {
                         held = Some(wait_for_work(guard, &schedule, &signal, &committed, n));
                         continue;
