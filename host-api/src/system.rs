@@ -38,8 +38,13 @@ fn tagged_bytes(tag: u8, id: &[u8; 32]) -> [u8; 33] {
     bytes
 }
 
+// Not built on `tagged_bytes`: contracts link this, and their committed artifacts must
+// rebuild byte-identical.
 fn tagged(tag: u8, id: &[u8; 32]) -> Key {
-    Key::new(Address::SYSTEM, tagged_bytes(tag, id).to_vec())
+    let mut bytes = Vec::with_capacity(33);
+    bytes.push(tag);
+    bytes.extend_from_slice(id);
+    Key::new(Address::SYSTEM, bytes)
 }
 
 /// The bytes (in [`Address::SYSTEM`]) of [`nonce_key`], without allocating.
