@@ -62,11 +62,20 @@ impl<T> Samples<T> {
 
 /// Runs each of `configs` `repeat` times, interleaved (a, b, c, b, c, a, c, a, b, ...):
 /// a slow spell of this shared machine hits them all alike, and the rotation spares each
-/// one a fixed place after another.
+/// one a fixed place after another. Untimed rounds come first, for at least 200 ms: the
+/// first blocks on a worker thread's engine shard compile the contract there and fault in
+/// its instance slots, and this machine's second vCPU takes a while to run at speed after
+/// a quiet spell (a 1k-transaction block ran at half speed for its first few rounds).
 fn interleaved<T>(
     repeat: usize,
     configs: &[&dyn Fn() -> anyhow::Result<T>],
 ) -> anyhow::Result<Vec<Samples<T>>> {
+    let warming = Instant::now();
+    while warming.elapsed() < Duration::from_millis(200) {
+        for config in configs {
+            config()?;
+        }
+    }
     let count = configs.len();
     let mut times = vec![Vec::new(); count];
     let mut last: Vec<Option<T>> = (0..count).map(|_| None).collect();
