@@ -638,6 +638,9 @@ struct Schedule<'b> {
 struct Signal {
     events: AtomicU64,
     sleep: Condvar,
+    /// Transactions released by commits and not taken yet (the heap of [`Ready`]), read
+    /// without the lock: a worker with a claimed run looks here before going on with it.
+    released: AtomicUsize,
 }
 
 impl Signal {
@@ -671,6 +674,9 @@ impl<'b> Schedule<'b> {
     fn release(&mut self, i: usize, priorities: &[u64], signal: &Signal) {
         if self.mode == Mode::Graph && self.waiting_on[i] == 0 && self.verified[i].is_some() {
             self.ready.push(priorities[i], i as u32);
+            signal
+                .released
+                .store(self.ready.released.len(), Ordering::Relaxed);
             signal.notify_one(self.idle);
         }
     }
@@ -715,25 +721,44 @@ impl<'b> Schedule<'b> {
 
     /// This worker's next piece of work, or `None` when there is none now. Over the graph:
     /// the best ready transaction, plus (while plenty are ready) a run of the next ones
-    /// into `claimed`, so the lock is taken once per run. In order: the next transaction.
+    /// into `claimed`, so the lock is taken once per run; a worker that still holds a run
+    /// comes back only when commits released work, and takes the best first. In order:
+    /// the next transaction.
     /// Otherwise a signature to check ahead; executing unblocks others, verifying only
     /// feeds the queue, so it comes last.
     fn next_work(
         &mut self,
         claimed: &mut VecDeque<(u32, Result<VerifiedTransaction<'b>, Status>)>,
         options: &BlockOptions,
+        signal: &Signal,
     ) -> Option<Work<'b>> {
         let n = self.verified.len();
         let work = match self.mode {
             Mode::Graph => {
-                let turn = (self.ready.len() / (options.threads * 4)).clamp(1, 16);
-                for _ in 0..turn {
-                    let Some(j) = self.ready.pop() else { break };
-                    let verified = self.verified[j as usize]
-                        .take()
-                        .expect("a ready transaction has been verified");
-                    claimed.push_back((j, verified));
+                let take = |ready: &mut Ready, verified: &mut [Option<_>]| {
+                    ready.pop().map(|j| {
+                        let checked = verified[j as usize]
+                            .take()
+                            .expect("a ready transaction has been verified");
+                        (j, checked)
+                    })
+                };
+                if claimed.is_empty() {
+                    let turn = (self.ready.len() / (options.threads * 4)).clamp(1, 16);
+                    for _ in 0..turn {
+                        let Some(next) = take(&mut self.ready, &mut self.verified) else {
+                            break;
+                        };
+                        claimed.push_back(next);
+                    }
+                } else if let Some(best) = take(&mut self.ready, &mut self.verified) {
+                    // A commit released work while this worker held a run: the best
+                    // ready transaction (usually on the critical path) goes first.
+                    claimed.push_front(best);
                 }
+                signal
+                    .released
+                    .store(self.ready.released.len(), Ordering::Relaxed);
                 claimed.pop_front().map(|(j, verified)| Work::Execute {
                     j,
                     verified: Some(verified),
@@ -868,6 +893,7 @@ fn run_parallel<'b>(
     let signal = Signal {
         events: AtomicU64::new(0),
         sleep: Condvar::new(),
+        released: AtomicUsize::new(0),
     };
     let plan: OnceLock<Planned<'b>> = OnceLock::new();
     // Transactions committed. Outside the lock: a transaction without dependents commits
@@ -917,7 +943,10 @@ fn run_parallel<'b>(
         // The lock, while this worker holds it between two pieces of work.
         let mut held = Some(lock());
         loop {
-            let work = if let Some((j, verified)) = claimed.pop_front() {
+            // A claimed run goes on without the lock, unless commits released work (which
+            // may be more urgent) meanwhile.
+            let run_on = !claimed.is_empty() && signal.released.load(Ordering::Relaxed) == 0;
+            let work = if run_on && let Some((j, verified)) = claimed.pop_front() {
                 drop(held.take());
                 Work::Execute {
                     j,
@@ -929,7 +958,7 @@ fn run_parallel<'b>(
                 if guard.fault.is_some() || committed.load(Ordering::Acquire) == n {
                     break;
                 }
-                match guard.next_work(&mut claimed, options) {
+                match guard.next_work(&mut claimed, options, &signal) {
                     Some(work) => work,
                     None => {
                         held = Some(wait_for_work(guard, &schedule, &signal, &committed, n));
