@@ -1269,7 +1269,12 @@ mod tests {
             }
             assert_eq!(unread.len(), keys.len(), "one unread write per pair");
             unread.sort_unstable_by(by_key);
-            let diff = committed.into_state_diff(vec![unread], threads);
+            // One run per worker, as the workers would leave them: each sorted.
+            let mut runs: Vec<Unread> = (0..threads).map(|_| Unread::new()).collect();
+            for (i, entry) in unread.into_iter().enumerate() {
+                runs[i % threads].push(entry);
+            }
+            let diff = committed.into_state_diff(runs, threads);
             assert!(diff == expected, "{threads} threads: wrong state diff");
         }
     }
