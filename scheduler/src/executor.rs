@@ -502,13 +502,21 @@ impl Committed {
     /// Makes transaction `j`'s writes visible to its dependents, moving them in. Without
     /// dependents, no later transaction of the block reads or writes its keys: they go to
     /// `unread` instead, sparing the shared maps (a conflict-free block never takes their
-    /// locks).
-    fn commit(&self, graph: &ConflictGraph<u32>, j: u32, writes: WriteSet, unread: &mut Unread) {
-        if graph.successors(j).is_empty() {
+    /// locks). Returns whether `j` had no dependents.
+    fn commit(
+        &self,
+        graph: &ConflictGraph<u32>,
+        j: u32,
+        writes: WriteSet,
+        unread: &mut Unread,
+    ) -> bool {
+        let no_dependents = graph.successors(j).is_empty();
+        if no_dependents {
             unread.extend(writes.into_iter().map(|(key, value)| entry(key, value)));
         } else {
             self.publish(writes);
         }
+        no_dependents
     }
 
     /// Makes writes visible to every later reader.
@@ -670,13 +678,19 @@ struct Planned<'b> {
 }
 
 impl<'b> Schedule<'b> {
+    /// Copies how many released transactions wait into [`Signal::released`], after the
+    /// heap changed.
+    fn mirror_released(&self, signal: &Signal) {
+        signal
+            .released
+            .store(self.ready.released.len(), Ordering::Relaxed);
+    }
+
     /// Makes `i` ready if it is verified and waits on nothing.
     fn release(&mut self, i: usize, priorities: &[u64], signal: &Signal) {
         if self.mode == Mode::Graph && self.waiting_on[i] == 0 && self.verified[i].is_some() {
             self.ready.push(priorities[i], i as u32);
-            signal
-                .released
-                .store(self.ready.released.len(), Ordering::Relaxed);
+            self.mirror_released(signal);
             signal.notify_one(self.idle);
         }
     }
@@ -756,9 +770,7 @@ impl<'b> Schedule<'b> {
                     // ready transaction (usually on the critical path) goes first.
                     claimed.push_front(best);
                 }
-                signal
-                    .released
-                    .store(self.ready.released.len(), Ordering::Relaxed);
+                self.mirror_released(signal);
                 claimed.pop_front().map(|(j, verified)| Work::Execute {
                     j,
                     verified: Some(verified),
@@ -1030,8 +1042,7 @@ fn run_parallel<'b>(
                         false
                     } else {
                         let graph = &plan.get().expect("installed").graph;
-                        view.committed.commit(graph, j, outcome.writes, &mut unread);
-                        graph.successors(j).is_empty()
+                        view.committed.commit(graph, j, outcome.writes, &mut unread)
                     };
                     receipts[j as usize]
                         .set(outcome.receipt)
