@@ -131,7 +131,10 @@ impl<Id, K: Hash + Eq> GraphBuilder<Id, K> {
             if state.last_writer != NONE {
                 self.scratch.push(state.last_writer);
             }
-            let at = u32::try_from(self.readers.len()).expect("more than 2^32 reads");
+            let at = u32::try_from(self.readers.len())
+                .ok()
+                .filter(|&at| at != NONE)
+                .expect("at most 2^32 - 1 reads");
             self.readers.push((j, state.latest_reader));
             state.latest_reader = at;
         }
