@@ -17,7 +17,7 @@ use keyway_host_api::{
 };
 use keyway_runtime::{InMemoryState, Keypair, Runtime, RuntimeConfig, crypto};
 
-use crate::workload::{SplitMix, map_in_parallel};
+use crate::workload::{SplitMix, as_received, map_in_parallel};
 
 /// The committed artifacts of the suite, by contract directory name.
 pub const ARTIFACTS: &[(&str, &[u8])] = &[
@@ -631,7 +631,7 @@ impl Suite {
                 gas_limit: TX_GAS,
             })
         };
-        map_in_parallel(&signed, threads, sign)
+        as_received(map_in_parallel(&signed, threads, sign))
     }
 
     fn user(&mut self) -> usize {
