@@ -205,12 +205,23 @@ fn prepare(
     let chunks = in_chunks(block, threads, PARALLEL_KEYS_FROM, |part| {
         hash_keys(part, &seed, pre_verified)
     });
-    let mut builder = GraphBuilder::with_capacity(block.len(), block.len() * 4);
+    // Every listed key may be distinct: the table never grows while building.
+    let listed = chunks.iter().map(|chunk| chunk.hashes.len()).sum();
+    let mut builder = GraphBuilder::with_capacity(block.len(), listed);
     let mut verified = Vec::with_capacity(if pre_verified { block.len() } else { 0 });
     let mut i = 0u32;
     for chunk in chunks {
         let mut start = 0;
-        for (&(reads_end, end), &weight) in chunk.bounds.iter().zip(&chunk.weights) {
+        for (t, (&(reads_end, end), &weight)) in chunk.bounds.iter().zip(&chunk.weights).enumerate()
+        {
+            // Hint the keys of a transaction a few ahead: in a large block, adding is
+            // mostly waiting for the key table's memory.
+            if let Some(&(_, ahead_end)) = chunk.bounds.get(t + PREFETCH_AHEAD) {
+                let ahead_start = chunk.bounds[t + PREFETCH_AHEAD - 1].1;
+                for key in &chunk.hashes[ahead_start..ahead_end] {
+                    builder.prefetch(key);
+                }
+            }
             let (reads, writes) = (
                 &chunk.hashes[start..reads_end],
                 &chunk.hashes[reads_end..end],
@@ -223,6 +234,9 @@ fn prepare(
     }
     (builder.build(), verified)
 }
+
+/// How many transactions ahead the graph builder is told which keys come.
+const PREFETCH_AHEAD: usize = 8;
 
 /// Below this many transactions, deriving keys on other threads costs more than it saves.
 const PARALLEL_KEYS_FROM: usize = 2_048;
