@@ -46,6 +46,12 @@ impl<T> Samples<T> {
         times[times.len() / 2]
     }
 
+    /// The fastest run: the one this shared machine disturbed least (interference only
+    /// ever adds time).
+    fn best(&self) -> Duration {
+        self.times.iter().copied().min().expect("ran at least once")
+    }
+
     /// How many times faster `faster` ran: the median over rounds of the ratio of the two
     /// runs of one round, which ran back to back and so on an equally busy machine.
     fn speedup<U>(&self, faster: &Samples<U>) -> f64 {
@@ -135,12 +141,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
          running in order; graph%: its share of the {t} threads' time in the block"
     );
     println!(
-        "{:<12} {:>7} {:>10} {:>10} {:>8} {:>8} {:>7} {:>9} {:>9} {:>8} {:>7}",
+        "{:<12} {:>7} {:>10} {:>10} {:>8} {:>6} {:>8} {:>7} {:>9} {:>9} {:>8} {:>7}",
         "pattern",
         "txs",
         "tx/s 1t",
         format!("tx/s {t}t"),
         "speedup",
+        "best",
         "fifo",
         "bound",
         "µs/tx 1t",
@@ -194,16 +201,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let n = size as f64;
         let bound = (t as f64).min(stats.parallelism());
         let speedup = sequential.speedup(&critical_path);
+        let best_speedup = sequential.best().as_secs_f64() / critical_path.best().as_secs_f64();
         let fifo_speedup = sequential.speedup(&fifo);
         let graph_ns = graph_time.as_nanos() as f64 / n;
         let graph_share = 100.0 * graph_time.as_secs_f64() / (t as f64 * par.as_secs_f64());
         println!(
-            "{:<12} {:>7} {:>10.0} {:>10.0} {:>7.2}x {:>7.2}x {:>6.2}x {:>9.2} {:>9.2} {:>6.0}ns {:>6.1}%",
+            "{:<12} {:>7} {:>10.0} {:>10.0} {:>7.2}x {:>5.2}x {:>7.2}x {:>6.2}x {:>9.2} {:>9.2} {:>6.0}ns {:>6.1}%",
             name,
             size,
             n / seq.as_secs_f64(),
             n / par.as_secs_f64(),
             speedup,
+            best_speedup,
             fifo_speedup,
             bound,
             seq.as_secs_f64() * 1e6 / n,
@@ -218,6 +227,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             "tx_per_s_1_thread": n / seq.as_secs_f64(),
             "tx_per_s_parallel": n / par.as_secs_f64(),
             "speedup_critical_path": speedup,
+            "speedup_critical_path_best_runs": best_speedup,
             "speedup_fifo": fifo_speedup,
             "work_span_bound": stats.parallelism(),
             "bound_at_threads": bound,
@@ -301,36 +311,71 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         .iter()
         .map(keyway_runtime::crypto::already_verified)
         .collect();
+    // Each thread's µs per transaction, per run: how unevenly the vCPUs ran.
+    let thread_speeds = std::cell::RefCell::new(Vec::new());
     let runtime_alone = |threads: usize| {
-        let verified = &verified;
+        let (verified, thread_speeds) = (&verified, &thread_speeds);
         move || {
             let chunk = verified.len().div_ceil(threads);
-            std::thread::scope(|scope| {
+            let per_thread = std::thread::scope(|scope| {
                 let handles: Vec<_> = verified
                     .chunks(chunk)
                     .map(|part| {
                         scope.spawn(move || {
+                            let started = Instant::now();
                             for tx in part {
                                 workload
                                     .runtime
                                     .execute_verified(&workload.state, &ENV, tx)?;
                             }
-                            anyhow::Ok(())
+                            anyhow::Ok(started.elapsed().as_secs_f64() * 1e6 / part.len() as f64)
                         })
                     })
                     .collect();
                 handles
                     .into_iter()
-                    .try_for_each(|h| h.join().expect("runtime thread"))
-            })
+                    .map(|h| h.join().expect("runtime thread"))
+                    .collect::<anyhow::Result<Vec<f64>>>()
+            })?;
+            if threads > 1 {
+                thread_speeds.borrow_mut().push(per_thread);
+            }
+            anyhow::Ok(())
         }
     };
     let (alone_one, alone_many, alone_speedup) =
         pair(args.repeat, &runtime_alone(1), &runtime_alone(t))?;
+    // The timed runs come last, after the warm-up's.
+    let mut uneven: Vec<(f64, Vec<f64>)> = thread_speeds
+        .take()
+        .into_iter()
+        .rev()
+        .take(args.repeat)
+        .map(|speeds| {
+            let slowest = speeds.iter().copied().fold(f64::MIN, f64::max);
+            let fastest = speeds.iter().copied().fold(f64::MAX, f64::min);
+            (slowest / fastest, speeds)
+        })
+        .collect();
+    uneven.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let (median_uneven, median_speeds) = &uneven[uneven.len() / 2];
+    let (worst_uneven, worst_speeds) = uneven.last().expect("ran at least once");
+    let speeds = |speeds: &[f64]| {
+        speeds
+            .iter()
+            .map(|s| format!("{s:.2}"))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
     println!(
         "runtime alone, no scheduler ({size} disjoint, signatures verified): {:.2} µs/tx at 1 thread, {:.2} at {t} ({alone_speedup:.2}x): this machine's ceiling now",
         alone_one.as_secs_f64() * 1e6 / size as f64,
         alone_many.as_secs_f64() * 1e6 / size as f64,
+    );
+    println!(
+        "  its {t} threads ran the same work at {} µs/tx in the median run ({median_uneven:.2}x apart), {} in the most uneven ({worst_uneven:.2}x)",
+        speeds(median_speeds),
+        speeds(worst_speeds),
     );
     let row = |pattern: &str, one: Duration, many: Duration, speedup: f64| {
         json!({
