@@ -184,8 +184,8 @@ pub fn execute_block(
 /// sender's nonce, code and contract records), weighted by gas limit.
 ///
 /// Keys enter the graph as 64-bit hashes under a seed drawn for each call (collisions
-/// cannot be precomputed): small map entries keep building fast on large blocks. Two keys
-/// that collide share one entry, which can only add an edge, so it may order two
+/// cannot be precomputed), so each key's bytes are read once, on the deriving threads.
+/// Two keys that collide share one entry, which can only add an edge, so it may order two
 /// transactions that did not conflict but never lets conflicting ones overlap; outcomes
 /// never depend on it. `threads` threads derive the keys (the sender's address is a
 /// sha256); the graph itself is built on the calling thread.
