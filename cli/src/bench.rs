@@ -127,10 +127,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     ];
     let mut workload = Workload::new(args.accounts)?;
     // Every block size runs against the same state, big enough for the largest disjoint
-    // block: time per transaction then compares block sizes, not state sizes.
-    let largest = args.sizes.iter().copied().max().unwrap_or(0);
-    eprintln!("funding {} accounts...", 2 * largest);
-    workload.ensure_accounts(2 * largest);
+    // block and for ten 10k ones over separate accounts: time per transaction then
+    // compares block sizes, not state sizes.
+    let funded = 2 * args.sizes.iter().copied().max().unwrap_or(0).max(100_000);
+    eprintln!("funding {funded} accounts...");
+    workload.ensure_accounts(funded);
     let mut rows = Vec::new();
     let t = args.threads;
     println!(
@@ -155,13 +156,16 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "graph",
         "graph%"
     );
+    // `blocks`: one block, or several of one size and shape over separate accounts, run in
+    // turn so that each run finds its state cold, as a node's next block does.
     let measure = |name: &str,
                    runtime: &keyway_runtime::Runtime,
                    state: &keyway_runtime::InMemoryState,
                    env: &keyway_host_api::BlockEnv,
-                   block: &[keyway_host_api::SignedTransaction],
+                   blocks: &[Vec<keyway_host_api::SignedTransaction>],
                    rows: &mut Vec<serde_json::Value>|
      -> anyhow::Result<()> {
+        let block = &blocks[0];
         let size = block.len();
         let repeat = if size >= 100_000 {
             args.repeat.min(3)
@@ -172,12 +176,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             .pop()
             .expect("one configuration");
         let (graph_time, stats) = (graph_runs.median(), graph_runs.last.stats());
-        let execute = |threads: usize, priority: Priority| {
+        let options = |threads: usize, priority: Priority| {
             let mut options = BlockOptions::with_threads(threads);
             options.priority = priority;
             options.signatures_verified = true;
+            options
+        };
+        let runs = std::cell::Cell::new(0usize);
+        let execute = |threads: usize, priority: Priority| {
+            let (options, runs) = (options(threads, priority), &runs);
             move || {
-                execute_block(runtime, state, env, block, &options).context("executing the block")
+                let next = &blocks[runs.replace(runs.get() + 1) % blocks.len()];
+                execute_block(runtime, state, env, next, &options).context("executing the block")
             }
         };
         let mut results = interleaved(
@@ -192,7 +202,17 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let sequential = results.next().expect("sequential");
         let critical_path = results.next().expect("critical path");
         let fifo = results.next().expect("fifo");
-        let (reference, parallel) = (&sequential.last, &critical_path.last);
+        let check = |threads| {
+            execute_block(
+                runtime,
+                state,
+                env,
+                block,
+                &options(threads, Priority::CriticalPath),
+            )
+            .context("executing the block")
+        };
+        let (reference, parallel) = (check(1)?, check(t)?);
         ensure!(
             reference.receipts == parallel.receipts && reference.state_diff == parallel.state_diff,
             "{name} {size}: parallel disagrees with sequential"
@@ -243,13 +263,20 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         for pattern in patterns {
             workload.reset_nonces();
             eprintln!("signing {size} {} transfers...", pattern.name());
-            let block = workload.block(pattern, size, 42, t);
+            let blocks = if pattern == Pattern::Disjoint {
+                // Up to 64 blocks over separate accounts: a block of a given size runs
+                // again only after the others' state pushed its own out of the caches.
+                workload.disjoint_blocks(size, 64, t)
+            } else {
+                // These draw from a pool of accounts that every block touches.
+                vec![workload.block(pattern, size, 42, t)]
+            };
             measure(
                 &pattern.name(),
                 &workload.runtime,
                 &workload.state,
                 &ENV,
-                &block,
+                &blocks,
                 &mut rows,
             )?;
         }
@@ -270,7 +297,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 &suite.runtime,
                 &suite.state,
                 &SUITE_ENV,
-                &block,
+                &[block],
                 &mut rows,
             )?;
         }
