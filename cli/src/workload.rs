@@ -256,8 +256,8 @@ impl Workload {
 
 /// `block` laid out in memory as a node holds it after decoding it from the network: each
 /// transaction's parts together, in block order. As signed, they lie scattered among the
-/// signing's temporary buffers, and a 100k-transaction block then cost the conflict graph
-/// twice as much (a cache and TLB miss on nearly every key).
+/// signing's temporary buffers, and hashing a 100k-transaction block's keys for the
+/// conflict graph then cost 2.5 times as much (a cache miss on nearly every key).
 pub fn as_received(block: Vec<SignedTransaction>) -> Vec<SignedTransaction> {
     let bytes = borsh::to_vec(&block).expect("encoding into a Vec cannot fail");
     drop(block);
