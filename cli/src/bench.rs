@@ -118,6 +118,10 @@ fn pair<T>(
 /// Runs the sweep.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     ensure!(args.threads >= 2, "--threads must be at least 2");
+    ensure!(
+        !args.sizes.is_empty() && args.sizes.iter().all(|&size| size > 0),
+        "--sizes must list block sizes of at least 1 transaction"
+    );
     let patterns = [
         Pattern::Disjoint,
         Pattern::Uniform,

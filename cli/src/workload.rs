@@ -217,7 +217,10 @@ impl Workload {
                 (from, from + 1, 1 + (i % 1_000) as u128, nonce)
             })
             .collect();
-        plan.chunks(size.max(1))
+        if size == 0 {
+            return vec![Vec::new()];
+        }
+        plan.chunks(size)
             .map(|part| self.sign_transfers(part, threads))
             .collect()
     }
@@ -350,6 +353,7 @@ mod tests {
         // 50 accounts hold two blocks of 10 transfers (20 accounts each), not three.
         let blocks = workload.disjoint_blocks(10, 3, 2);
         assert_eq!(blocks.len(), 2);
+        assert_eq!(workload.disjoint_blocks(0, 3, 2), vec![Vec::new()]);
         let senders: std::collections::BTreeSet<_> =
             blocks.iter().flatten().map(|tx| tx.tx.sender).collect();
         assert_eq!(senders.len(), 20, "no sender in two blocks");
