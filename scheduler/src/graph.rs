@@ -48,8 +48,8 @@ impl KeyState {
 /// ([`GraphBuilder::prefetch`]), which a standard map does not allow. A slot whose state
 /// packs to 0 is empty: every key in the table has a writer or a reader.
 struct KeyTable {
-    /// Slot `i` is `words[2 * i]` (hash) and `words[2 * i + 1]` (packed state); zeroed
-    /// memory comes from the allocator already zero, untouched pages never faulted in.
+    /// Slot `i` is `words[2 * i]` (hash) and `words[2 * i + 1]` (packed state). All zero
+    /// is all empty, so the allocator can hand a large table over as fresh zero pages.
     words: Vec<u64>,
     mask: usize,
     len: usize,
