@@ -1405,18 +1405,28 @@ mod tests {
     #[test]
     fn the_state_diff_is_sorted_whatever_the_threads() {
         let keys = tricky_keys(PARALLEL_SORT_FROM * 2, 99);
-        // Transactions 2m and 2m+1 both write key m: the first has a dependent, so its
-        // write goes through the maps; the second has none and keeps its (final) write.
+        let half = keys.len() / 2;
+        // Two transactions per key. For the first half, both write it: the first has a
+        // dependent, so its write goes through the maps; the second has none and keeps
+        // its (final) write. For the second half, the first writes it and the second only
+        // reads it: the final value is the maps'.
         let sets: Vec<WriteSet> = (0..2 * keys.len())
             .map(|i| {
                 let mut set = WriteSet::new();
-                set.insert(keys[i / 2].clone(), (i % 3 != 0).then(|| vec![i as u8]));
+                if i / 2 < half || i % 2 == 0 {
+                    set.insert(keys[i / 2].clone(), (i % 3 != 0).then(|| vec![i as u8]));
+                }
                 set
             })
             .collect();
         let mut builder = GraphBuilder::new();
         for i in 0..sets.len() as u32 {
-            builder.add(i, 1, [], [i / 2]);
+            let key = i / 2;
+            if (key as usize) < half || i % 2 == 0 {
+                builder.add(i, 1, [], [key]);
+            } else {
+                builder.add(i, 1, [key], []);
+            }
         }
         let graph = builder.build();
         let expected = WriteSet::merged(sets.clone());
@@ -1426,7 +1436,7 @@ mod tests {
             for (j, set) in sets.iter().cloned().enumerate() {
                 committed.commit(&graph, j as u32, set, &mut unread);
             }
-            assert_eq!(unread.len(), keys.len(), "one unread write per pair");
+            assert_eq!(unread.len(), half, "one unread write per pair of writers");
             unread.sort_unstable_by(by_key);
             // One run per worker, as the workers would leave them: each sorted.
             let mut runs: Vec<Unread> = (0..threads).map(|_| Unread::new()).collect();
@@ -1436,5 +1446,41 @@ mod tests {
             let diff = committed.into_state_diff(runs, threads);
             assert!(diff == expected, "{threads} threads: wrong state diff");
         }
+    }
+
+    #[test]
+    fn runs_merge_with_the_later_value_winning() {
+        // Runs with keys in several of them (the later run's value wins), runs of very
+        // different lengths, and an empty one.
+        let keys = tricky_keys(PARALLEL_SORT_FROM * 3, 7);
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let lengths = [keys.len() / 2, keys.len() / 3, 40, 0];
+        let runs: Vec<Vec<(Key, Option<Vec<u8>>)>> = lengths
+            .iter()
+            .enumerate()
+            .map(|(r, &length)| {
+                let mut run: Vec<_> = (0..length)
+                    .map(|_| {
+                        let key = keys[next(keys.len() as u64) as usize].clone();
+                        (key, (next(4) != 0).then(|| vec![r as u8]))
+                    })
+                    .collect();
+                run.sort_by(|a, b| a.0.cmp(&b.0));
+                run.dedup_by(|a, b| a.0 == b.0);
+                run
+            })
+            .collect();
+        let expected = WriteSet::merged(runs.iter().cloned().map(WriteSet::from_sorted));
+        let entries = runs
+            .iter()
+            .map(|run| run.iter().cloned().map(|(k, v)| entry(k, v)).collect())
+            .collect();
+        assert!(merge_runs(entries) == expected, "wrong merge");
     }
 }
