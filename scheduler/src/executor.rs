@@ -1189,15 +1189,20 @@ mod tests {
     use super::*;
     use keyway_host_api::Address;
 
+    /// A repeatable stream of numbers below a bound (xorshift), from a nonzero seed.
+    fn numbers(mut state: u64) -> impl FnMut(u64) -> u64 {
+        move |bound| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % bound
+        }
+    }
+
     /// Keys that stress the integer sort: contracts equal in their first bytes, bytes that
     /// tie on the zero-padded 8-byte prefix ("ab", "ab\0", "ab\0\0"...), long and empty.
-    fn tricky_keys(count: usize, mut seed: u64) -> Vec<Key> {
-        let mut next = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+    fn tricky_keys(count: usize, seed: u64) -> Vec<Key> {
+        let mut next = numbers(seed);
         let contracts: Vec<Address> = (0..4u8)
             .map(|c| {
                 let mut bytes = [7u8; 32];
@@ -1235,13 +1240,7 @@ mod tests {
     fn ready_transactions_come_out_as_from_one_heap() {
         // Priorities with many ties; some ready at the start, the rest released while
         // taking, as commits do.
-        let mut x = 0x51_7cc1_b727_220au64;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut next = numbers(0x51_7cc1_b727_220au64);
         let priorities: Vec<u64> = (0..500).map(|_| next(6)).collect();
         let (initial, later) = priorities.split_at(300);
         let mut ready = Ready::default();
@@ -1343,15 +1342,10 @@ mod tests {
         steps
     }
 
-    /// A block like the bench's mix: a quarter of the transactions write one hot key, the
-    /// rest two of `keys` keys, each also one of its own sender's.
-    fn mixed_graph(n: usize, keys: u64, hot_share: u64, mut seed: u64) -> ConflictGraph<u32> {
-        let mut next = move |bound: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % bound
-        };
+    /// A block like the bench's transfers: each transaction writes a sender's key and a
+    /// receiver's, of `keys` keys; one in `hot_share` sends to key 0, the hot one.
+    fn mixed_graph(n: usize, keys: u64, hot_share: u64, seed: u64) -> ConflictGraph<u32> {
+        let mut next = numbers(seed);
         let mut builder = GraphBuilder::new();
         for i in 0..n as u32 {
             let from = 1 + next(keys - 1);
@@ -1453,13 +1447,7 @@ mod tests {
         // Runs with keys in several of them (the later run's value wins), runs of very
         // different lengths, and an empty one.
         let keys = tricky_keys(PARALLEL_SORT_FROM * 3, 7);
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut next = numbers(0x9e37_79b9_7f4a_7c15u64);
         let lengths = [keys.len() / 2, keys.len() / 3, 40, 0];
         let runs: Vec<Vec<(Key, Option<Vec<u8>>)>> = lengths
             .iter()
