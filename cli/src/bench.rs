@@ -94,7 +94,9 @@ fn interleaved<T>(
             // Freed here, after the timing: the next run starts as a node's next block
             // does, with the last one's outcome handed off and its memory free. Runs
             // made while the earlier outcomes were still held allocated colder memory: a
-            // 10k uniform block ran 15% slower at 1 thread.
+            // 10k uniform block ran 15% slower at 1 thread. Only the final round's
+            // results are kept, for the caller: one run in `repeat` of the later
+            // configurations starts with them held.
             if round + 1 == rounds {
                 last[config] = Some(result);
             }
