@@ -33,13 +33,12 @@ pub struct BenchArgs {
     pub json: std::path::PathBuf,
 }
 
-/// One configuration's run times, in round order, and the result of its last run.
-struct Samples<T> {
+/// One configuration's run times, in round order.
+struct Samples {
     times: Vec<Duration>,
-    last: T,
 }
 
-impl<T> Samples<T> {
+impl Samples {
     fn median(&self) -> Duration {
         let mut times = self.times.clone();
         times.sort_unstable();
@@ -54,7 +53,7 @@ impl<T> Samples<T> {
 
     /// How many times faster `faster` ran: the median over rounds of the ratio of the two
     /// runs of one round, which ran back to back and so on an equally busy machine.
-    fn speedup<U>(&self, faster: &Samples<U>) -> f64 {
+    fn speedup(&self, faster: &Samples) -> f64 {
         let mut ratios: Vec<f64> = self
             .times
             .iter()
@@ -75,7 +74,7 @@ impl<T> Samples<T> {
 fn interleaved<T>(
     repeat: usize,
     configs: &[&dyn Fn() -> anyhow::Result<T>],
-) -> anyhow::Result<Vec<Samples<T>>> {
+) -> anyhow::Result<Vec<Samples>> {
     let warming = Instant::now();
     while warming.elapsed() < Duration::from_millis(200) {
         for config in configs {
@@ -84,9 +83,7 @@ fn interleaved<T>(
     }
     let count = configs.len();
     let mut times = vec![Vec::new(); count];
-    let mut last: Vec<Option<T>> = (0..count).map(|_| None).collect();
-    let rounds = repeat.max(1);
-    for round in 0..rounds {
+    for round in 0..repeat.max(1) {
         for config in (0..count).map(|k| (round + k) % count) {
             let started = Instant::now();
             let result = configs[config]()?;
@@ -94,22 +91,11 @@ fn interleaved<T>(
             // Freed here, after the timing: the next run starts as a node's next block
             // does, with the last one's outcome handed off and its memory free. Runs
             // made while the earlier outcomes were still held allocated colder memory: a
-            // 10k uniform block ran 15% slower at 1 thread. Only the final round's
-            // results are kept, for the caller: one run in `repeat` of the later
-            // configurations starts with them held.
-            if round + 1 == rounds {
-                last[config] = Some(result);
-            }
+            // 10k uniform block ran 15% slower at 1 thread.
+            drop(result);
         }
     }
-    Ok(times
-        .into_iter()
-        .zip(last)
-        .map(|(times, last)| Samples {
-            times,
-            last: last.expect("ran at least once"),
-        })
-        .collect())
+    Ok(times.into_iter().map(|times| Samples { times }).collect())
 }
 
 /// Two configurations, interleaved: their median times and the speedup of the second.
@@ -187,7 +173,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let graph_runs = interleaved(repeat, &[&|| Ok(build_graph(block, 1))])?
             .pop()
             .expect("one configuration");
-        let (graph_time, stats) = (graph_runs.median(), graph_runs.last.stats());
+        let (graph_time, stats) = (graph_runs.median(), build_graph(block, 1).stats());
         let options = |threads: usize, priority: Priority| {
             let mut options = BlockOptions::with_threads(threads);
             options.priority = priority;
