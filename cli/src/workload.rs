@@ -207,8 +207,11 @@ impl Workload {
         count: usize,
         threads: usize,
     ) -> Vec<Vec<SignedTransaction>> {
+        if size == 0 {
+            return vec![Vec::new()];
+        }
         self.ensure_accounts(2 * size);
-        let count = count.min(self.accounts.len() / (2 * size).max(1)).max(1);
+        let count = count.min(self.accounts.len() / (2 * size)).max(1);
         let plan: Vec<(usize, usize, u128, u64)> = (0..count * size)
             .map(|i| {
                 let from = 2 * i;
@@ -217,9 +220,6 @@ impl Workload {
                 (from, from + 1, 1 + (i % 1_000) as u128, nonce)
             })
             .collect();
-        if size == 0 {
-            return vec![Vec::new()];
-        }
         plan.chunks(size)
             .map(|part| self.sign_transfers(part, threads))
             .collect()
