@@ -297,9 +297,14 @@ fn hash_keys<'b>(
 }
 
 /// A key's hash in the conflict graph, from its parts (so implicit keys need not be built).
+/// The contract goes in as two 128-bit words, each one multiply: as a 32-byte slice it
+/// took the slice path (6.4 ns a key against 4.9, in a scratch loop over 33-byte keys).
 fn key_hash(seed: &foldhash::fast::RandomState, contract: &Address, bytes: &[u8]) -> u64 {
+    let (low, high) = contract.0.split_at(16);
+    let word = |half: &[u8]| u128::from_le_bytes(half.try_into().expect("16 bytes"));
     let mut hasher = seed.build_hasher();
-    hasher.write(&contract.0);
+    hasher.write_u128(word(low));
+    hasher.write_u128(word(high));
     hasher.write(bytes);
     hasher.finish()
 }
