@@ -1,11 +1,12 @@
 //! Executing a block: sequentially (the reference) or in parallel over the conflict graph.
 
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
+use hashbrown::{HashTable, hash_table};
 use keyway_host_api::{Access, Address, BlockEnv, Key, Receipt, SignedTransaction, Status};
 use keyway_runtime::{
     Runtime, RuntimeError, StateError, StateView, TxOutcome, VerifiedTransaction, WriteSet,
@@ -465,7 +466,7 @@ fn merge_runs(runs: Vec<Vec<Entry>>) -> WriteSet {
 
 /// Writes of committed transactions, sharded so workers rarely wait for each other.
 struct Committed {
-    shards: Vec<RwLock<KeyMap<Option<Vec<u8>>>>>,
+    shards: Vec<RwLock<Shard>>,
     hasher: foldhash::fast::RandomState,
     /// A bit per bucket of key hashes, set when a key in the bucket is published. Most
     /// keys a transaction reads were not written earlier in the block: a clear bit skips
@@ -477,8 +478,10 @@ struct Committed {
 const PUBLISHED_BITS: usize = 1 << 20;
 
 /// Keys come from transactions, so hashing is seeded per block (foldhash: fast, and
-/// resistant to precomputed collisions); no result depends on hash order.
-type KeyMap<V> = HashMap<Key, V, foldhash::fast::RandomState>;
+/// resistant to precomputed collisions); no result depends on hash order. A table rather
+/// than a map: the hash that picks the shard and the filter's bit also finds the entry,
+/// so each key is hashed once per lookup.
+type Shard = HashTable<(u64, Key, Option<Vec<u8>>)>;
 
 impl Committed {
     /// Room for about `writes` keys, so the maps do not rehash while workers wait on them.
@@ -487,7 +490,7 @@ impl Committed {
         let per_shard = writes.div_ceil(SHARDS) + writes.div_ceil(SHARDS) / 4;
         Committed {
             shards: (0..SHARDS)
-                .map(|_| RwLock::new(HashMap::with_capacity_and_hasher(per_shard, hasher.clone())))
+                .map(|_| RwLock::new(HashTable::with_capacity(per_shard)))
                 .collect(),
             hasher,
             published: (0..PUBLISHED_BITS / 64)
@@ -507,7 +510,7 @@ impl Committed {
     }
 
     /// The shard of a key's hash (its low bits).
-    fn shard(&self, hash: u64) -> &RwLock<KeyMap<Option<Vec<u8>>>> {
+    fn shard(&self, hash: u64) -> &RwLock<Shard> {
         &self.shards[hash as usize % SHARDS]
     }
 
@@ -547,7 +550,12 @@ impl Committed {
             let (word, bit) = self.published_bit(hash);
             word.fetch_or(bit, Ordering::Relaxed);
             let mut shard = self.shard(hash).write().unwrap_or_else(|e| e.into_inner());
-            shard.insert(key, value);
+            match shard.entry(hash, |(h, k, _)| *h == hash && *k == key, |(h, _, _)| *h) {
+                hash_table::Entry::Occupied(mut held) => held.get_mut().2 = value,
+                hash_table::Entry::Vacant(vacant) => {
+                    vacant.insert((hash, key, value));
+                }
+            }
         }
     }
 
@@ -565,7 +573,7 @@ impl Committed {
             .collect();
         let per_thread = shards.len().div_ceil(threads.max(1));
         let groups: Vec<Vec<_>> =
-            if shards.iter().map(HashMap::len).sum::<usize>() < PARALLEL_SORT_FROM {
+            if shards.iter().map(HashTable::len).sum::<usize>() < PARALLEL_SORT_FROM {
                 vec![shards]
             } else {
                 let mut shards = shards.into_iter();
@@ -578,7 +586,7 @@ impl Committed {
             let mut run: Vec<Entry> = group
                 .into_iter()
                 .flatten()
-                .map(|(key, value)| entry(key, value))
+                .map(|(_, key, value)| entry(key, value))
                 .collect();
             run.sort_unstable_by(by_key);
             run
@@ -594,7 +602,9 @@ impl Committed {
             return None;
         }
         let shard = self.shard(hash).read().unwrap_or_else(|e| e.into_inner());
-        shard.get(key).cloned()
+        shard
+            .find(hash, |(h, k, _)| *h == hash && k == key)
+            .map(|(_, _, value)| value.clone())
     }
 }
 
