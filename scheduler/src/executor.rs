@@ -371,7 +371,7 @@ fn run_sequential(
     verified: Vec<Result<VerifiedTransaction<'_>, Status>>,
 ) -> Result<(Vec<Receipt>, Vec<Unread>), RuntimeError> {
     let mut receipts = Vec::with_capacity(verified.len());
-    let mut unread = Vec::new();
+    let mut unread = Unread::with_capacity(view.committed.declared_writes);
     for (j, checked) in verified.into_iter().enumerate() {
         let outcome = match checked {
             Ok(verified) => executor.execute(view.for_tx(graph, j as u32), env, &verified)?,
@@ -388,6 +388,17 @@ fn run_sequential(
 /// Writes no later transaction of the block reads: kept by the thread that made them, and
 /// sorted by it when it runs out of work.
 type Unread = Vec<Entry>;
+
+/// The writes `block` declares, plus one nonce each: the most a run of unread writes can
+/// hold. A run reserves that much up front: a large reservation is only address space
+/// until written, and growing by doubling copied every entry and faulted in each larger
+/// buffer anew.
+fn declared_writes(block: &[SignedTransaction]) -> usize {
+    block
+        .iter()
+        .map(|t| t.tx.access_list.writes.len() + 1)
+        .sum()
+}
 
 const SHARDS: usize = 64;
 
@@ -472,6 +483,8 @@ struct Committed {
     /// keys a transaction reads were not written earlier in the block: a clear bit skips
     /// the shard's lock (a cache line both workers write) and its map.
     published: Vec<AtomicU64>,
+    /// The writes the block declares, plus one nonce each ([`declared_writes`]).
+    declared_writes: usize,
 }
 
 /// Buckets of [`Committed::published`]: 2^20 bits, 128 KiB.
@@ -496,17 +509,13 @@ impl Committed {
             published: (0..PUBLISHED_BITS / 64)
                 .map(|_| AtomicU64::new(0))
                 .collect(),
+            declared_writes: writes,
         }
     }
 
     /// Room for the writes `block` declares, plus one nonce each.
     fn for_block(block: &[SignedTransaction]) -> Self {
-        Self::new(
-            block
-                .iter()
-                .map(|t| t.tx.access_list.writes.len() + 1)
-                .sum(),
-        )
+        Self::new(declared_writes(block))
     }
 
     /// The shard of a key's hash (its low bits).
@@ -975,7 +984,7 @@ fn run_parallel<'b>(
     };
 
     let worker = |builds_graph: bool| {
-        let mut unread = Unread::new();
+        let mut unread = Unread::with_capacity(view.committed.declared_writes);
         // Ready transactions this worker took in one turn of the lock, run in order.
         let mut claimed: VecDeque<(u32, Result<VerifiedTransaction<'b>, Status>)> = VecDeque::new();
         if builds_graph {
