@@ -389,10 +389,10 @@ fn run_sequential(
 /// sorted by it when it runs out of work.
 type Unread = Vec<Entry>;
 
-/// The writes `block` declares, plus one nonce each: the most a run of unread writes can
-/// hold. A run reserves that much up front: a large reservation is only address space
-/// until written, and growing by doubling copied every entry and faulted in each larger
-/// buffer anew.
+/// The writes `block` declares, plus one nonce each: what a run of unread writes holds at
+/// most, but for the second implicit write of a deploy or instantiation. A run reserves
+/// that much up front: a large reservation is only address space until written, and
+/// growing by doubling copied every entry and faulted in each larger buffer anew.
 fn declared_writes(block: &[SignedTransaction]) -> usize {
     block
         .iter()
