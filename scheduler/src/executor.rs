@@ -494,7 +494,82 @@ const PUBLISHED_BITS: usize = 1 << 20;
 /// resistant to precomputed collisions); no result depends on hash order. A table rather
 /// than a map: the hash that picks the shard and the filter's bit also finds the entry,
 /// so each key is hashed once per lookup.
-type Shard = HashTable<(u64, Key, Option<Vec<u8>>)>;
+type Shard = HashTable<Published>;
+
+/// Key and value bytes that fit stay inside the published entry.
+const INLINE: usize = 54;
+
+/// A key's bytes followed by its value's.
+enum Packed {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<[u8]>),
+}
+
+impl Packed {
+    fn new(key: &[u8], value: &[u8]) -> Self {
+        let len = key.len() + value.len();
+        if len <= INLINE {
+            let mut bytes = [0; INLINE];
+            bytes[..key.len()].copy_from_slice(key);
+            bytes[key.len()..len].copy_from_slice(value);
+            Packed::Inline {
+                len: len as u8,
+                bytes,
+            }
+        } else {
+            Packed::Heap([key, value].concat().into_boxed_slice())
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Packed::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Packed::Heap(bytes) => bytes,
+        }
+    }
+}
+
+/// A published write, its key and value inside the entry when they fit (balances and
+/// nonces do): a reader then waits on the table's control bytes and the entry, not also
+/// on the key's bytes and the value elsewhere on the heap.
+struct Published {
+    hash: u64,
+    contract: Address,
+    key_len: u32,
+    /// `false`: the key was deleted.
+    present: bool,
+    packed: Packed,
+}
+
+impl Published {
+    fn new(hash: u64, key: &Key, value: Option<&[u8]>) -> Self {
+        Published {
+            hash,
+            contract: key.contract,
+            key_len: u32::try_from(key.bytes.len()).expect("a key shorter than 4 GiB"),
+            present: value.is_some(),
+            packed: Packed::new(&key.bytes, value.unwrap_or_default()),
+        }
+    }
+
+    fn key_bytes(&self) -> &[u8] {
+        &self.packed.as_slice()[..self.key_len as usize]
+    }
+
+    fn is(&self, hash: u64, key: &Key) -> bool {
+        self.hash == hash && self.contract == key.contract && self.key_bytes() == key.bytes
+    }
+
+    fn value(&self) -> Option<Vec<u8>> {
+        self.present
+            .then(|| self.packed.as_slice()[self.key_len as usize..].to_vec())
+    }
+
+    fn into_entry(self) -> Entry {
+        let value = self.value();
+        entry(Key::new(self.contract, self.key_bytes().to_vec()), value)
+    }
+}
 
 impl Committed {
     /// Room for about `writes` keys, so the maps do not rehash while workers wait on them.
@@ -559,10 +634,11 @@ impl Committed {
             let (word, bit) = self.published_bit(hash);
             word.fetch_or(bit, Ordering::Relaxed);
             let mut shard = self.shard(hash).write().unwrap_or_else(|e| e.into_inner());
-            match shard.entry(hash, |(h, k, _)| *h == hash && *k == key, |(h, _, _)| *h) {
-                hash_table::Entry::Occupied(mut held) => held.get_mut().2 = value,
+            let published = Published::new(hash, &key, value.as_deref());
+            match shard.entry(hash, |held| held.is(hash, &key), |held| held.hash) {
+                hash_table::Entry::Occupied(mut held) => *held.get_mut() = published,
                 hash_table::Entry::Vacant(vacant) => {
-                    vacant.insert((hash, key, value));
+                    vacant.insert(published);
                 }
             }
         }
@@ -595,7 +671,7 @@ impl Committed {
             let mut run: Vec<Entry> = group
                 .into_iter()
                 .flatten()
-                .map(|(_, key, value)| entry(key, value))
+                .map(Published::into_entry)
                 .collect();
             run.sort_unstable_by(by_key);
             run
@@ -612,8 +688,8 @@ impl Committed {
         }
         let shard = self.shard(hash).read().unwrap_or_else(|e| e.into_inner());
         shard
-            .find(hash, |(h, k, _)| *h == hash && k == key)
-            .map(|(_, _, value)| value.clone())
+            .find(hash, |held| held.is(hash, key))
+            .map(Published::value)
     }
 }
 
@@ -1418,6 +1494,61 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn published_writes_read_back_inline_or_on_the_heap() {
+        // Lengths around the inline limit: key and value bytes together fit, just fit,
+        // or spill to the heap; values present, empty or deleted.
+        let contract = Address([3; 32]);
+        let mut cases: Vec<(Key, Option<Vec<u8>>)> =
+            [0, 1, 20, INLINE - 1, INLINE, INLINE + 1, 300]
+                .into_iter()
+                .flat_map(|key_len| {
+                    [
+                        None,
+                        Some(0),
+                        Some(1),
+                        // Exactly fills the entry with the key's extra byte below.
+                        Some(INLINE.saturating_sub(key_len + 1)),
+                        Some(INLINE + 9),
+                    ]
+                    .into_iter()
+                    .map(move |value_len| {
+                        let mut bytes = vec![key_len as u8; key_len];
+                        // Distinct keys for each value length.
+                        bytes.push(value_len.map_or(255, |len| len as u8));
+                        let value = value_len.map(|len| vec![0xab; len]);
+                        (Key::new(contract, bytes), value)
+                    })
+                })
+                .collect();
+        cases.sort();
+        cases.dedup();
+        let committed = Committed::new(cases.len());
+        // Each key first gets a value of another size, so every case also replaces one.
+        for (key, value) in &cases {
+            let mut first = WriteSet::new();
+            first.insert(
+                key.clone(),
+                value.as_ref().map_or(Some(vec![1; 70]), |_| None),
+            );
+            committed.publish(first);
+            let mut set = WriteSet::new();
+            set.insert(key.clone(), value.clone());
+            committed.publish(set);
+        }
+        for (key, value) in &cases {
+            assert_eq!(committed.get(key), Some(value.clone()), "{key:?}");
+        }
+        let absent = Key::new(contract, vec![9; 3]);
+        assert_eq!(committed.get(&absent), None);
+        let diff = committed.into_state_diff(vec![], 1);
+        let got: Vec<_> = diff
+            .iter()
+            .map(|(key, value)| (key.clone(), value.map(<[u8]>::to_vec)))
+            .collect();
+        assert_eq!(got, cases);
     }
 
     #[test]
