@@ -391,8 +391,8 @@ type Unread = Vec<Entry>;
 
 /// The writes `block` declares, plus one nonce each: what a run of unread writes holds at
 /// most, but for the second implicit write of a deploy or instantiation. A run reserves
-/// that much up front: a large reservation is only address space until written, and
-/// growing by doubling copied every entry and faulted in each larger buffer anew.
+/// that much up front: untouched pages of a large reservation cost nothing, while growing
+/// by doubling copied every entry and faulted in each larger buffer anew.
 fn declared_writes(block: &[SignedTransaction]) -> usize {
     block
         .iter()
@@ -492,7 +492,8 @@ struct Committed {
 /// to the block stays in the nearer caches; with 2^20 bits for every block, loading the
 /// word was a quarter of a lookup's own time in a 10k block.
 fn published_bits(writes: usize) -> usize {
-    (writes.saturating_mul(8))
+    writes
+        .saturating_mul(8)
         .next_power_of_two()
         .clamp(1 << 15, 1 << 20)
 }
