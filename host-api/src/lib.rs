@@ -194,6 +194,45 @@ mod tests {
     }
 
     #[test]
+    fn implicit_records_are_the_implicit_keys_but_the_nonce() {
+        for tx in varied_transactions() {
+            let sender = tx.sender_address();
+            let (mut all, mut records) = (vec![], vec![]);
+            tx.visit_implicit_access(&sender, |access, contract, bytes| {
+                all.push((access, Key::new(*contract, bytes.to_vec())));
+            });
+            let mut asked = 0;
+            tx.visit_implicit_records(
+                || {
+                    asked += 1;
+                    sender
+                },
+                |access, contract, bytes| {
+                    records.push((access, Key::new(*contract, bytes.to_vec())))
+                },
+            );
+            let instantiates = matches!(tx.kind, TxKind::Instantiate { .. });
+            assert_eq!(asked, usize::from(instantiates), "{:?}", tx.kind);
+            assert_eq!(all[0], (Access::Write, system::nonce_key(&sender)));
+            assert_eq!(all[1..], records[..]);
+        }
+    }
+
+    #[test]
+    fn nonce_keys_are_told_from_other_system_keys() {
+        let account = Address([4; 32]);
+        assert!(system::is_nonce_key(&system::nonce_key(&account)));
+        assert!(!system::is_nonce_key(&system::code_key(&[4; 32])));
+        assert!(!system::is_nonce_key(&system::contract_key(&account)));
+        let bytes = system::nonce_key(&account).bytes;
+        assert!(!system::is_nonce_key(&Key::new(account, bytes.clone())));
+        assert!(!system::is_nonce_key(&Key::new(
+            Address::SYSTEM,
+            bytes[..32].to_vec()
+        )));
+    }
+
+    #[test]
     fn host_function_names_are_unique_and_costed() {
         for (i, f) in HOST_FUNCTIONS.iter().enumerate() {
             assert!(HOST_FUNCTIONS[i + 1..].iter().all(|g| g.name != f.name));

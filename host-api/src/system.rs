@@ -62,6 +62,12 @@ pub(crate) fn contract_key_bytes(contract: &Address) -> [u8; 33] {
     tagged_bytes(CONTRACT_TAG, &contract.0)
 }
 
+/// Whether `key` is some account's [`nonce_key`].
+pub fn is_nonce_key(key: &Key) -> bool {
+    // The tag first: most keys differ there, before 32 bytes of address are compared.
+    key.bytes.len() == 33 && key.bytes[0] == NONCE_TAG && key.contract == Address::SYSTEM
+}
+
 /// Where an account's nonce lives (value: u64 little-endian; absent means 0).
 pub fn nonce_key(account: &Address) -> Key {
     tagged(NONCE_TAG, &account.0)

@@ -280,8 +280,25 @@ impl Transaction {
         mut visit: impl FnMut(Access, &Address, &[u8]),
     ) {
         use crate::system;
+        visit(
+            Access::Write,
+            &Address::SYSTEM,
+            &system::nonce_key_bytes(sender),
+        );
+        self.visit_implicit_records(|| *sender, visit);
+    }
+
+    /// Calls `visit` with each key of [`Transaction::visit_implicit_access`] but the
+    /// sender's nonce: the code and contract records. `sender` is called only by an
+    /// instantiation, whose new contract's address derives from it; a scheduler that tells
+    /// senders apart by public key then needs no sha256 for other transactions.
+    pub fn visit_implicit_records(
+        &self,
+        sender: impl FnOnce() -> Address,
+        mut visit: impl FnMut(Access, &Address, &[u8]),
+    ) {
+        use crate::system;
         let sys = &Address::SYSTEM;
-        visit(Access::Write, sys, &system::nonce_key_bytes(sender));
         let target = match &self.kind {
             TxKind::Deploy { code } => {
                 visit(
@@ -293,7 +310,7 @@ impl Transaction {
             }
             TxKind::Instantiate { code_hash, .. } => {
                 visit(Access::Read, sys, &system::code_key_bytes(code_hash));
-                let created = system::contract_address(sender, self.nonce);
+                let created = system::contract_address(&sender(), self.nonce);
                 visit(Access::Write, sys, &system::contract_key_bytes(&created));
                 Some(created)
             }
