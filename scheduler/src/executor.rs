@@ -426,19 +426,23 @@ struct SortKey([u64; 5]);
 
 impl SortKey {
     fn of(key: &Key) -> Self {
+        Self::from_parts(&key.contract, &key.bytes)
+    }
+
+    fn from_parts(contract: &Address, bytes: &[u8]) -> Self {
         let word = |bytes: &[u8]| {
             let mut word = [0u8; 8];
             let len = bytes.len().min(8);
             word[..len].copy_from_slice(&bytes[..len]);
             u64::from_be_bytes(word)
         };
-        let c = &key.contract.0;
+        let c = &contract.0;
         SortKey([
             word(&c[0..8]),
             word(&c[8..16]),
             word(&c[16..24]),
             word(&c[24..32]),
-            word(&key.bytes),
+            word(bytes),
         ])
     }
 }
@@ -455,34 +459,84 @@ fn by_key(a: &Entry, b: &Entry) -> std::cmp::Ordering {
     a.0.cmp(&b.0).then_with(|| a.1.bytes.cmp(&b.1.bytes))
 }
 
-/// Merges runs sorted by key into the state diff. A key in several runs takes the value of
-/// the last of those runs.
-fn merge_runs(runs: Vec<Vec<Entry>>) -> WriteSet {
-    let total = runs.iter().map(Vec::len).sum();
-    let mut runs: Vec<_> = runs
-        .into_iter()
-        .map(|run| run.into_iter().peekable())
-        .collect();
+/// Writes left in the maps, sorted by key where they are: 48-byte (sort key, entry)
+/// pairs are sorted, not the entries, and an entry becomes a key and a value (two
+/// allocations) only if it is final.
+struct MapRun<'m> {
+    /// In key order.
+    order: Vec<(SortKey, &'m Published)>,
+}
+
+impl<'m> MapRun<'m> {
+    fn sorted(published: impl Iterator<Item = &'m Published>) -> Self {
+        let mut order: Vec<(SortKey, &Published)> =
+            published.map(|entry| (entry.sort_key(), entry)).collect();
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.key_bytes().cmp(b.1.key_bytes()))
+        });
+        MapRun { order }
+    }
+
+    /// The sort key and key bytes of the entry `at` in key order.
+    fn key_at(&self, at: usize) -> Option<(SortKey, &[u8])> {
+        let &(sort_key, entry) = self.order.get(at)?;
+        Some((sort_key, entry.key_bytes()))
+    }
+}
+
+/// Merges the maps' runs and the unread runs, each sorted, into the state diff. No key is
+/// in two runs of one kind: a key lives in one shard, and a write without dependents is
+/// the last to its key. A key in both kinds was written last by a transaction without
+/// dependents: its unread value wins, and the maps' older one is dropped unconverted.
+fn merge_runs(maps: &[MapRun<'_>], unread: Vec<Unread>) -> WriteSet {
+    #[derive(Clone, Copy)]
+    enum Head {
+        Maps(usize),
+        Unread(usize),
+    }
+    let total = maps.iter().map(|run| run.order.len()).sum::<usize>()
+        + unread.iter().map(Vec::len).sum::<usize>();
     let mut merged: Vec<(Key, Option<Vec<u8>>)> = Vec::with_capacity(total);
-    let mut last: Option<SortKey> = None;
+    let mut rest: Vec<_> = unread.into_iter().map(Vec::into_iter).collect();
+    let mut unread_heads: Vec<Option<Entry>> = rest.iter_mut().map(Iterator::next).collect();
+    let mut at = vec![0; maps.len()];
     loop {
-        // A linear scan of the heads: there are about as many runs as threads. Ties go
-        // to the earlier run, so the later one's value lands last and replaces it.
-        let mut next: Option<(usize, &Entry)> = None;
-        for (r, run) in runs.iter_mut().enumerate() {
-            if let Some(head) = run.peek()
-                && next.is_none_or(|(_, best)| by_key(head, best).is_lt())
+        // A linear scan of the heads: there are about twice as many runs as threads.
+        // Unread heads go first and the maps' must be smaller, so a tie goes to unread.
+        let mut best: Option<(Head, SortKey, &[u8])> = None;
+        for (u, head) in unread_heads.iter().enumerate() {
+            if let Some((sort_key, key, _)) = head
+                && best.is_none_or(|(_, s, b)| (*sort_key, &key.bytes[..]) < (s, b))
             {
-                next = Some((r, head));
+                best = Some((Head::Unread(u), *sort_key, &key.bytes));
             }
         }
-        let Some((r, _)) = next else { break };
-        let (sort_key, key, value) = runs[r].next().expect("peeked");
-        match merged.last_mut() {
-            Some((previous, held)) if last == Some(sort_key) && *previous == key => *held = value,
-            _ => merged.push((key, value)),
+        for (r, run) in maps.iter().enumerate() {
+            if let Some(head) = run.key_at(at[r])
+                && best.is_none_or(|(_, s, b)| head < (s, b))
+            {
+                best = Some((Head::Maps(r), head.0, head.1));
+            }
         }
-        last = Some(sort_key);
+        match best.map(|(head, ..)| head) {
+            None => break,
+            Some(Head::Maps(r)) => {
+                merged.push(maps[r].order[at[r]].1.to_write());
+                at[r] += 1;
+            }
+            Some(Head::Unread(u)) => {
+                let next = rest[u].next();
+                let (sort_key, key, value) =
+                    std::mem::replace(&mut unread_heads[u], next).expect("the best head");
+                for (r, run) in maps.iter().enumerate() {
+                    if run.key_at(at[r]) == Some((sort_key, &key.bytes[..])) {
+                        at[r] += 1;
+                    }
+                }
+                merged.push((key, value));
+            }
+        }
     }
     WriteSet::from_sorted(merged)
 }
@@ -585,9 +639,16 @@ impl Published {
             .then(|| self.packed.as_slice()[self.key_len as usize..].to_vec())
     }
 
-    fn into_entry(self) -> Entry {
-        let value = self.value();
-        entry(Key::new(self.contract, self.key_bytes().to_vec()), value)
+    fn sort_key(&self) -> SortKey {
+        SortKey::from_parts(&self.contract, self.key_bytes())
+    }
+
+    /// The write as the state diff holds it.
+    fn to_write(&self) -> (Key, Option<Vec<u8>>) {
+        (
+            Key::new(self.contract, self.key_bytes().to_vec()),
+            self.value(),
+        )
     }
 }
 
@@ -678,27 +739,14 @@ impl Committed {
             .map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner()))
             .collect();
         let per_thread = shards.len().div_ceil(threads.max(1));
-        let groups: Vec<Vec<_>> =
+        let groups: Vec<&[Shard]> =
             if shards.iter().map(HashTable::len).sum::<usize>() < PARALLEL_SORT_FROM {
-                vec![shards]
+                vec![&shards]
             } else {
-                let mut shards = shards.into_iter();
-                (0..threads)
-                    .map(|_| shards.by_ref().take(per_thread).collect())
-                    .collect()
+                shards.chunks(per_thread).collect()
             };
-        // The maps' runs first: of two equal keys, the later run wins.
-        let mut runs = on_threads(groups, |group| {
-            let mut run: Vec<Entry> = group
-                .into_iter()
-                .flatten()
-                .map(Published::into_entry)
-                .collect();
-            run.sort_unstable_by(by_key);
-            run
-        });
-        runs.extend(unread);
-        merge_runs(runs)
+        let maps = on_threads(groups, |group| MapRun::sorted(group.iter().flatten()));
+        merge_runs(&maps, unread)
     }
 
     fn get(&self, key: &Key) -> Option<Option<Vec<u8>>> {
@@ -1616,33 +1664,47 @@ mod tests {
     }
 
     #[test]
-    fn runs_merge_with_the_later_value_winning() {
-        // Runs with keys in several of them (the later run's value wins), runs of very
-        // different lengths, and an empty one.
+    fn unread_writes_replace_the_maps_in_the_merge() {
+        // Each key is in the maps only, unread only, or both (the unread value is the
+        // later); unread keys spread over runs of very different lengths, one empty.
         let keys = tricky_keys(PARALLEL_SORT_FROM * 3, 7);
         let mut next = numbers(0x9e37_79b9_7f4a_7c15u64);
-        let lengths = [keys.len() / 2, keys.len() / 3, 40, 0];
-        let runs: Vec<Vec<(Key, Option<Vec<u8>>)>> = lengths
-            .iter()
-            .enumerate()
-            .map(|(r, &length)| {
-                let mut run: Vec<_> = (0..length)
-                    .map(|_| {
-                        let key = keys[next(keys.len() as u64) as usize].clone();
-                        (key, (next(4) != 0).then(|| vec![r as u8]))
-                    })
-                    .collect();
-                run.sort_by(|a, b| a.0.cmp(&b.0));
-                run.dedup_by(|a, b| a.0 == b.0);
-                run
-            })
-            .collect();
-        let expected = WriteSet::merged(runs.iter().cloned().map(WriteSet::from_sorted));
-        let entries = runs
-            .iter()
-            .map(|run| run.iter().cloned().map(|(k, v)| entry(k, v)).collect())
-            .collect();
-        assert!(merge_runs(entries) == expected, "wrong merge");
+        let value = |next: &mut dyn FnMut(u64) -> u64, tag: u8| {
+            (next(4) != 0).then(|| vec![tag; next(70) as usize])
+        };
+        for threads in [1, 2, 3, 8] {
+            let committed = Committed::new(keys.len());
+            let mut runs: Vec<Unread> = vec![Unread::new(); 4];
+            let mut expected = Vec::new();
+            for key in &keys {
+                let place = next(3);
+                let mut last = None;
+                if place != 1 {
+                    let mut set = WriteSet::new();
+                    let published = value(&mut next, 1);
+                    set.insert(key.clone(), published.clone());
+                    committed.publish(set);
+                    last = Some(published);
+                }
+                if place != 0 {
+                    let unread = value(&mut next, 2);
+                    // Run 3 stays empty; run 0 gets most.
+                    let run = [0, 0, 0, 0, 0, 1, 1, 2][next(8) as usize];
+                    runs[run].push(entry(key.clone(), unread.clone()));
+                    last = Some(unread);
+                }
+                expected.push((key.clone(), last.expect("written")));
+            }
+            for run in &mut runs {
+                run.sort_unstable_by(by_key);
+            }
+            expected.sort_by(|a, b| a.0.cmp(&b.0));
+            let diff = committed.into_state_diff(runs, threads);
+            assert!(
+                diff == WriteSet::from_sorted(expected),
+                "{threads} threads: wrong merge"
+            );
+        }
     }
 
     /// A call from `sender` to one contract, declaring `reads`.
