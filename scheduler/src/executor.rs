@@ -253,7 +253,7 @@ struct HashedKeys {
 }
 
 /// How the graph tells senders' nonces apart (see [`build_graph`]).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Senders {
     ByPublicKey,
     ByAddress,
