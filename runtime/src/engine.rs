@@ -57,9 +57,11 @@ pub(crate) fn build_engine(limits: &Limits, pool_slots: u32) -> wasmtime::Result
         // took 17 µs with madvise (page faults on the next use) and 4.8 µs with memset.
         .linear_memory_keep_resident(256 * 1024)
         .table_keep_resident(64 * 1024)
-        // Return freed slots to the pool 16 at a time: one flush instead of sixteen
-        // (measured ~10% off a token transfer). Slots must exceed threads + 16.
-        .decommit_batch_size(16);
+        // Return each freed slot to the pool at once. A reset within `keep_resident` leaves
+        // nothing to decommit, and a batch of 16 still made one `process_madvise` call of
+        // empty ranges per 8 transactions and cycled 8 more slots through the caches:
+        // batching cost a 10k conflict-free block 2-4% (`examples/overhead.rs`).
+        .decommit_batch_size(1);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&config)
 }

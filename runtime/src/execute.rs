@@ -31,9 +31,9 @@ pub struct RuntimeConfig {
     /// Default `None`: compile in memory only.
     pub cache_dir: Option<PathBuf>,
     /// Instance slots of each engine shard's pooling allocator. A thread holds one slot
-    /// per frame of its deepest call chain (`limits.max_call_depth`), and freed slots return
-    /// to the pool 16 at a time, so this must be at least threads sharing a shard × depth +
-    /// 16. Default 64 (enough for 6 threads on one shard at depth 8).
+    /// per frame of its deepest call chain (`limits.max_call_depth`) and frees each as the
+    /// frame returns, so this must be at least threads sharing a shard × depth. Default 64
+    /// (enough for 8 threads on one shard at depth 8).
     pub instance_slots: u32,
     /// Engine shards (each a wasmtime engine with its own pool and compiled code); one per
     /// executing thread avoids contention. Default: the machine's available parallelism.

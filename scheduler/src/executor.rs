@@ -59,7 +59,7 @@ pub enum Priority {
 #[non_exhaustive]
 pub struct BlockOptions {
     /// Worker threads. Default: the machine's available parallelism. `1` runs the
-    /// sequential reference executor. The runtime needs `threads × max_call_depth + 16`
+    /// sequential reference executor. The runtime needs `threads × max_call_depth`
     /// instance slots (see `RuntimeConfig::instance_slots`).
     pub threads: usize,
     /// Order among ready transactions. Default [`Priority::CriticalPath`].
