@@ -60,7 +60,7 @@ pub(crate) fn build_engine(limits: &Limits, pool_slots: u32) -> wasmtime::Result
         // Return each freed slot to the pool at once. A reset within `keep_resident` leaves
         // nothing to decommit, and a batch of 16 still made one `process_madvise` call of
         // empty ranges per 8 transactions and cycled 8 more slots through the caches:
-        // batching cost a 10k conflict-free block 2-4% (`examples/overhead.rs`).
+        // batching cost a 10k conflict-free block 2-4% (1 and 2 threads, alternating runs).
         .decommit_batch_size(1);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&config)
