@@ -24,8 +24,9 @@ pub struct BenchArgs {
     /// Users of the realistic contract-suite workload (0 leaves it out).
     #[arg(long, default_value_t = 1_000)]
     pub suite_users: usize,
-    /// Runs per measurement, interleaved across the configurations compared: times are
-    /// medians, speedups the median of each round's ratio.
+    /// Runs per measurement of a 10k-transaction block (scaled to the block size, at least
+    /// 3), interleaved across the configurations compared: times are medians, speedups the
+    /// median of each round's ratio.
     #[arg(long, default_value_t = 7)]
     pub repeat: usize,
     /// Where to write the results as JSON.
@@ -154,8 +155,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "graph",
         "graph%"
     );
-    // `blocks`: one block, or several of one size and shape over separate accounts, run in
-    // turn so that each run finds its state cold, as a node's next block does.
+    // `blocks`: one block, or several of one size and shape, run in turn so that each run
+    // finds its state as a node's next block does.
     let measure = |name: &str,
                    runtime: &keyway_runtime::Runtime,
                    state: &keyway_runtime::InMemoryState,
@@ -165,11 +166,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
      -> anyhow::Result<()> {
         let block = &blocks[0];
         let size = block.len();
-        let repeat = if size >= 100_000 {
-            args.repeat.min(3)
-        } else {
-            args.repeat
-        };
+        // As many transactions per measurement at every size: a 1k block runs in a few
+        // milliseconds, and eleven of those made medians that one slow spell of this
+        // shared machine could move by a tenth.
+        let repeat = (args.repeat * 10_000 / size).max(3);
         let graph_runs = interleaved(repeat, &[&|| Ok(build_graph(block, 1))])?
             .pop()
             .expect("one configuration");
@@ -261,13 +261,23 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         for pattern in patterns {
             workload.reset_nonces();
             eprintln!("signing {size} {} transfers...", pattern.name());
+            // Each run takes the next of several blocks, so that it finds its state as a
+            // node's next block does, not left warm in the caches by its own last run
+            // (which favoured small blocks: a 1k uniform block ran 1-6% faster at 1
+            // thread run again than in turn with 15 others).
             let blocks = if pattern == Pattern::Disjoint {
-                // Up to 64 blocks over separate accounts: a block of a given size runs
-                // again only after the others' state pushed its own out of the caches.
+                // Up to 64 blocks over separate accounts.
                 workload.disjoint_blocks(size, 64, t)
             } else {
-                // These draw from a pool of accounts that every block touches.
-                vec![workload.block(pattern, size, 42, t)]
+                // These draw from one pool of accounts, so blocks overlap; different
+                // draws (up to 16 blocks, 100k transactions) still spread over the pool.
+                let count = (100_000 / size).clamp(1, 16) as u64;
+                (0..count)
+                    .map(|b| {
+                        workload.reset_nonces();
+                        workload.block(pattern, size, 42 + b, t)
+                    })
+                    .collect()
             };
             measure(
                 &pattern.name(),
