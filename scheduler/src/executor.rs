@@ -14,6 +14,7 @@ use keyway_runtime::{
 };
 
 use crate::graph::{ConflictGraph, GraphBuilder, GraphStats};
+use crate::pool::on_threads;
 
 /// What the block executor needs from a transaction runtime: the only place the scheduler
 /// touches Wasm. [`Runtime`] implements it; tests implement it to force interleavings.
@@ -334,27 +335,6 @@ fn in_chunks<'a, T: Sync, R: Send>(
         return vec![f(items)];
     }
     on_threads(items.chunks(items.len().div_ceil(threads)).collect(), f)
-}
-
-/// `f` over each of `parts`, each on its own thread (the first on this one), results in
-/// order. A panic in `f` is re-raised on this thread.
-fn on_threads<T: Send, R: Send>(parts: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let f = &f;
-    std::thread::scope(|scope| {
-        let mut parts = parts.into_iter();
-        let first = parts.next();
-        let handles: Vec<_> = parts.map(|part| scope.spawn(move || f(part))).collect();
-        let mut results = Vec::with_capacity(handles.len() + 1);
-        results.extend(first.map(f));
-        for handle in handles {
-            results.push(
-                handle
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            );
-        }
-        results
-    })
 }
 
 /// A transaction's signature check, or its view when the block was verified before.

@@ -10,6 +10,7 @@
 
 mod executor;
 mod graph;
+mod pool;
 
 pub use executor::{
     BlockOptions, BlockOutcome, BlockTimings, Priority, TransactionExecutor, build_graph,
