@@ -397,6 +397,9 @@ const SHARDS: usize = 64;
 /// Below this many written keys, the state diff is sorted on one thread.
 const PARALLEL_SORT_FROM: usize = 4_096;
 
+/// Below this many final writes, the state diff is merged on one thread.
+const PARALLEL_MERGE_FROM: usize = 4_096;
+
 /// A summary of a key that orders like it without reading its heap bytes: the contract,
 /// then the first 8 bytes zero-padded, big-endian. A smaller sort key means a smaller key;
 /// equal sort keys compare the bytes (sorting the state diff on full keys was mostly cache
@@ -457,43 +460,47 @@ impl<'m> MapRun<'m> {
         });
         MapRun { order }
     }
-
-    /// The sort key and key bytes of the entry `at` in key order.
-    fn key_at(&self, at: usize) -> Option<(SortKey, &[u8])> {
-        let &(sort_key, entry) = self.order.get(at)?;
-        Some((sort_key, entry.key_bytes()))
-    }
 }
 
-/// Merges the maps' runs and the unread runs, each sorted, into the state diff. No key is
-/// in two runs of one kind: a key lives in one shard, and a write without dependents is
-/// the last to its key. A key in both kinds was written last by a transaction without
-/// dependents: its unread value wins, and the maps' older one is dropped unconverted.
-fn merge_runs(maps: &[MapRun<'_>], unread: Vec<Unread>) -> WriteSet {
+/// Merges the maps' runs and the unread runs, each sorted, into the state diff (or one key
+/// range of it), in a vector with room for at least `capacity` writes. No key is in two
+/// runs of one kind: a key lives in one shard, and a write without dependents is the last
+/// to its key. A key in both kinds was written last by a transaction without dependents:
+/// its unread value wins, and the maps' older one is dropped unconverted. Unread entries
+/// are moved out, leaving empty ones behind.
+fn merge_runs(
+    maps: &[&[(SortKey, &Published)]],
+    mut unread: Vec<&mut [Entry]>,
+    capacity: usize,
+) -> Vec<(Key, Option<Vec<u8>>)> {
     #[derive(Clone, Copy)]
     enum Head {
         Maps(usize),
         Unread(usize),
     }
-    let total = maps.iter().map(|run| run.order.len()).sum::<usize>()
-        + unread.iter().map(Vec::len).sum::<usize>();
-    let mut merged: Vec<(Key, Option<Vec<u8>>)> = Vec::with_capacity(total);
-    let mut rest: Vec<_> = unread.into_iter().map(Vec::into_iter).collect();
-    let mut unread_heads: Vec<Option<Entry>> = rest.iter_mut().map(Iterator::next).collect();
+    let total = maps.iter().map(|run| run.len()).sum::<usize>()
+        + unread.iter().map(|run| run.len()).sum::<usize>();
+    let mut merged: Vec<(Key, Option<Vec<u8>>)> = Vec::with_capacity(total.max(capacity));
+    let map_key = |r: usize, at: usize| {
+        maps[r]
+            .get(at)
+            .map(|&(sort_key, entry)| (sort_key, entry.key_bytes()))
+    };
+    let mut next = vec![0; unread.len()];
     let mut at = vec![0; maps.len()];
     loop {
         // A linear scan of the heads: there are about twice as many runs as threads.
         // Unread heads go first and the maps' must be smaller, so a tie goes to unread.
         let mut best: Option<(Head, SortKey, &[u8])> = None;
-        for (u, head) in unread_heads.iter().enumerate() {
-            if let Some((sort_key, key, _)) = head
+        for (u, run) in unread.iter().enumerate() {
+            if let Some((sort_key, key, _)) = run.get(next[u])
                 && best.is_none_or(|(_, s, b)| (*sort_key, &key.bytes[..]) < (s, b))
             {
                 best = Some((Head::Unread(u), *sort_key, &key.bytes));
             }
         }
-        for (r, run) in maps.iter().enumerate() {
-            if let Some(head) = run.key_at(at[r])
+        for r in 0..maps.len() {
+            if let Some(head) = map_key(r, at[r])
                 && best.is_none_or(|(_, s, b)| head < (s, b))
             {
                 best = Some((Head::Maps(r), head.0, head.1));
@@ -502,23 +509,97 @@ fn merge_runs(maps: &[MapRun<'_>], unread: Vec<Unread>) -> WriteSet {
         match best.map(|(head, ..)| head) {
             None => break,
             Some(Head::Maps(r)) => {
-                merged.push(maps[r].order[at[r]].1.to_write());
+                merged.push(maps[r][at[r]].1.to_write());
                 at[r] += 1;
             }
             Some(Head::Unread(u)) => {
-                let next = rest[u].next();
-                let (sort_key, key, value) =
-                    std::mem::replace(&mut unread_heads[u], next).expect("the best head");
-                for (r, run) in maps.iter().enumerate() {
-                    if run.key_at(at[r]) == Some((sort_key, &key.bytes[..])) {
-                        at[r] += 1;
+                let vacated = (
+                    SortKey([0; 5]),
+                    Key::new(Address([0; 32]), Vec::new()),
+                    None,
+                );
+                let (sort_key, key, value) = std::mem::replace(&mut unread[u][next[u]], vacated);
+                next[u] += 1;
+                for (r, at) in at.iter_mut().enumerate() {
+                    if map_key(r, *at) == Some((sort_key, &key.bytes[..])) {
+                        *at += 1;
                     }
                 }
                 merged.push((key, value));
             }
         }
     }
-    WriteSet::from_sorted(merged)
+    merged
+}
+
+/// Merges the runs on `threads` threads, each a key range of about equal size (cut where
+/// the longest run's entries divide it evenly), and joins the ranges.
+fn merge_in_ranges(
+    maps: Vec<&[(SortKey, &Published)]>,
+    unread: Vec<&mut [Entry]>,
+    threads: usize,
+) -> Vec<(Key, Option<Vec<u8>>)> {
+    let longest_map = maps
+        .iter()
+        .copied()
+        .max_by_key(|run| run.len())
+        .unwrap_or(&[]);
+    let longest_unread = unread
+        .iter()
+        .map(|run| &run[..])
+        .max_by_key(|run| run.len());
+    let cut_at = |k: usize, len: usize| len * k / threads;
+    let splitters: Vec<(SortKey, Vec<u8>)> = match longest_unread {
+        Some(run) if run.len() >= longest_map.len() => (1..threads)
+            .map(|k| {
+                let (sort_key, key, _) = &run[cut_at(k, run.len())];
+                (*sort_key, key.bytes.clone())
+            })
+            .collect(),
+        _ => (1..threads)
+            .map(|k| {
+                let (sort_key, entry) = longest_map[cut_at(k, longest_map.len())];
+                (sort_key, entry.key_bytes().to_vec())
+            })
+            .collect(),
+    };
+    let total = maps.iter().map(|run| run.len()).sum::<usize>()
+        + unread.iter().map(|run| run.len()).sum::<usize>();
+    type Range<'r, 'm> = (Vec<&'r [(SortKey, &'m Published)]>, Vec<&'r mut [Entry]>);
+    let mut ranges: Vec<Range<'_, '_>> = (0..threads).map(|_| (Vec::new(), Vec::new())).collect();
+    for mut rest in maps {
+        for (k, (sort_key, bytes)) in splitters.iter().enumerate() {
+            let cut =
+                rest.partition_point(|&(s, entry)| (s, entry.key_bytes()) < (*sort_key, bytes));
+            let (below, above) = rest.split_at(cut);
+            ranges[k].0.push(below);
+            rest = above;
+        }
+        ranges[threads - 1].0.push(rest);
+    }
+    for mut rest in unread {
+        for (k, (sort_key, bytes)) in splitters.iter().enumerate() {
+            let cut = rest.partition_point(|(s, key, _)| (*s, &key.bytes[..]) < (*sort_key, bytes));
+            let (below, above) = rest.split_at_mut(cut);
+            ranges[k].1.push(below);
+            rest = above;
+        }
+        ranges[threads - 1].1.push(rest);
+    }
+    // The first range's vector has room for all: only the others' writes are copied.
+    let capacities: Vec<usize> = (0..threads)
+        .map(|k| if k == 0 { total } else { 0 })
+        .collect();
+    let parts: Vec<_> = ranges.into_iter().zip(capacities).collect();
+    let mut merged = on_threads(parts, |((maps, unread), capacity)| {
+        merge_runs(&maps, unread, capacity)
+    })
+    .into_iter();
+    let mut all = merged.next().unwrap_or_default();
+    for part in merged {
+        all.extend(part);
+    }
+    all
 }
 
 /// Writes of committed transactions, sharded so workers rarely wait for each other.
@@ -711,8 +792,8 @@ impl Committed {
     /// writers of one key commit in block order (each depends on the previous), and each
     /// commit replaces the value before it. A key in an `unread` run (each sorted) was
     /// written last by a transaction without dependents, whose value replaces the maps'.
-    /// The maps' entries are sorted on `threads` threads.
-    fn into_state_diff(self, unread: Vec<Unread>, threads: usize) -> WriteSet {
+    /// The maps' entries are sorted, and all are merged, on `threads` threads.
+    fn into_state_diff(self, mut unread: Vec<Unread>, threads: usize) -> WriteSet {
         let shards: Vec<_> = self
             .shards
             .into_iter()
@@ -726,7 +807,15 @@ impl Committed {
                 shards.chunks(per_thread).collect()
             };
         let maps = on_threads(groups, |group| MapRun::sorted(group.iter().flatten()));
-        merge_runs(&maps, unread)
+        let map_runs: Vec<&[(SortKey, &Published)]> = maps.iter().map(|m| &m.order[..]).collect();
+        let unread_runs: Vec<&mut [Entry]> = unread.iter_mut().map(|run| &mut run[..]).collect();
+        let total = map_runs.iter().map(|run| run.len()).sum::<usize>()
+            + unread_runs.iter().map(|run| run.len()).sum::<usize>();
+        WriteSet::from_sorted(if threads <= 1 || total < PARALLEL_MERGE_FROM {
+            merge_runs(&map_runs, unread_runs, 0)
+        } else {
+            merge_in_ranges(map_runs, unread_runs, threads)
+        })
     }
 
     fn get(&self, key: &Key) -> Option<Option<Vec<u8>>> {
