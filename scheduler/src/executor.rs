@@ -499,8 +499,8 @@ fn merge_runs(
                 best = Some((Head::Unread(u), *sort_key, &key.bytes));
             }
         }
-        for r in 0..maps.len() {
-            if let Some(head) = map_key(r, at[r])
+        for (r, &at) in at.iter().enumerate() {
+            if let Some(head) = map_key(r, at)
                 && best.is_none_or(|(_, s, b)| head < (s, b))
             {
                 best = Some((Head::Maps(r), head.0, head.1));
