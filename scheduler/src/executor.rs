@@ -2,6 +2,7 @@
 
 use std::collections::{BinaryHeap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
+use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
@@ -462,25 +463,26 @@ impl<'m> MapRun<'m> {
     }
 }
 
-/// Merges the maps' runs and the unread runs, each sorted, into the state diff (or one key
-/// range of it), in a vector with room for at least `capacity` writes. No key is in two
-/// runs of one kind: a key lives in one shard, and a write without dependents is the last
-/// to its key. A key in both kinds was written last by a transaction without dependents:
-/// its unread value wins, and the maps' older one is dropped unconverted. Unread entries
-/// are moved out, leaving empty ones behind.
+/// A final write as the state diff holds it.
+type Write = (Key, Option<Vec<u8>>);
+
+/// Merges the maps' runs and the unread runs, each sorted, into `out` (the state diff, or
+/// one key range of it), which has room for all; returns how many writes it filled in,
+/// from the start. No key is in two runs of one kind: a key lives in one shard, and a
+/// write without dependents is the last to its key. A key in both kinds was written last
+/// by a transaction without dependents: its unread value wins, and the maps' older one is
+/// dropped unconverted. Unread entries are moved out, leaving empty ones behind.
 fn merge_runs(
     maps: &[&[(SortKey, &Published)]],
     mut unread: Vec<&mut [Entry]>,
-    capacity: usize,
-) -> Vec<(Key, Option<Vec<u8>>)> {
+    out: &mut [MaybeUninit<Write>],
+) -> usize {
     #[derive(Clone, Copy)]
     enum Head {
         Maps(usize),
         Unread(usize),
     }
-    let total = maps.iter().map(|run| run.len()).sum::<usize>()
-        + unread.iter().map(|run| run.len()).sum::<usize>();
-    let mut merged: Vec<(Key, Option<Vec<u8>>)> = Vec::with_capacity(total.max(capacity));
+    let mut filled = 0;
     let map_key = |r: usize, at: usize| {
         maps[r]
             .get(at)
@@ -509,7 +511,8 @@ fn merge_runs(
         match best.map(|(head, ..)| head) {
             None => break,
             Some(Head::Maps(r)) => {
-                merged.push(maps[r][at[r]].1.to_write());
+                out[filled].write(maps[r][at[r]].1.to_write());
+                filled += 1;
                 at[r] += 1;
             }
             Some(Head::Unread(u)) => {
@@ -525,20 +528,72 @@ fn merge_runs(
                         *at += 1;
                     }
                 }
-                merged.push((key, value));
+                out[filled].write((key, value));
+                filled += 1;
             }
         }
     }
-    merged
+    filled
 }
 
-/// Merges the runs on `threads` threads, each a key range of about equal size (cut where
-/// the longest run's entries divide it evenly), and joins the ranges.
+/// Merges the runs into the state diff: on `threads` threads from [`PARALLEL_MERGE_FROM`]
+/// writes on, each a key range of about equal size (cut where the longest run divides
+/// evenly), all into one vector, so no range is copied unless an earlier one came out
+/// shorter than its runs (keys both in the maps and unread).
 fn merge_in_ranges(
     maps: Vec<&[(SortKey, &Published)]>,
     unread: Vec<&mut [Entry]>,
     threads: usize,
-) -> Vec<(Key, Option<Vec<u8>>)> {
+) -> Vec<Write> {
+    let total = maps.iter().map(|run| run.len()).sum::<usize>()
+        + unread.iter().map(|run| run.len()).sum::<usize>();
+    let ranges = if threads <= 1 || total < PARALLEL_MERGE_FROM {
+        vec![(maps, unread)]
+    } else {
+        cut_into_ranges(maps, unread, threads)
+    };
+    let bounds: Vec<usize> = ranges
+        .iter()
+        .map(|(maps, unread)| {
+            maps.iter().map(|run| run.len()).sum::<usize>()
+                + unread.iter().map(|run| run.len()).sum::<usize>()
+        })
+        .collect();
+    let mut merged: Vec<Write> = Vec::with_capacity(total);
+    let mut spare = &mut merged.spare_capacity_mut()[..total];
+    let mut parts = Vec::with_capacity(ranges.len());
+    for (range, &bound) in ranges.into_iter().zip(&bounds) {
+        let (out, rest) = spare.split_at_mut(bound);
+        parts.push((range, out));
+        spare = rest;
+    }
+    let filled = on_threads(parts, |((maps, unread), out)| {
+        merge_runs(&maps, unread, out)
+    });
+    // Each range filled the start of its place: close the gaps.
+    let base = merged.as_mut_ptr();
+    let (mut len, mut place) = (0, 0);
+    for (&filled, &bound) in filled.iter().zip(&bounds) {
+        if place != len {
+            // SAFETY: the range filled `filled` writes from `place`, which are moved to
+            // `len` (≤ `place`) within the allocation; `ptr::copy` allows the overlap.
+            unsafe { std::ptr::copy(base.add(place), base.add(len), filled) };
+        }
+        len += filled;
+        place += bound;
+    }
+    // SAFETY: the first `len` writes are initialized (above), and `len` ≤ `total`.
+    unsafe { merged.set_len(len) };
+    merged
+}
+
+/// Cuts every run into `threads` key ranges of about equal size, where the longest run's
+/// entries divide it evenly. A key falls in the same range in every run.
+fn cut_into_ranges<'r, 'm>(
+    maps: Vec<&'r [(SortKey, &'m Published)]>,
+    unread: Vec<&'r mut [Entry]>,
+    threads: usize,
+) -> Vec<MergeRange<'r, 'm>> {
     let longest_map = maps
         .iter()
         .copied()
@@ -563,10 +618,8 @@ fn merge_in_ranges(
             })
             .collect(),
     };
-    let total = maps.iter().map(|run| run.len()).sum::<usize>()
-        + unread.iter().map(|run| run.len()).sum::<usize>();
-    type Range<'r, 'm> = (Vec<&'r [(SortKey, &'m Published)]>, Vec<&'r mut [Entry]>);
-    let mut ranges: Vec<Range<'_, '_>> = (0..threads).map(|_| (Vec::new(), Vec::new())).collect();
+    let mut ranges: Vec<MergeRange<'r, 'm>> =
+        (0..threads).map(|_| (Vec::new(), Vec::new())).collect();
     for mut rest in maps {
         for (k, (sort_key, bytes)) in splitters.iter().enumerate() {
             let cut =
@@ -586,21 +639,11 @@ fn merge_in_ranges(
         }
         ranges[threads - 1].1.push(rest);
     }
-    // The first range's vector has room for all: only the others' writes are copied.
-    let capacities: Vec<usize> = (0..threads)
-        .map(|k| if k == 0 { total } else { 0 })
-        .collect();
-    let parts: Vec<_> = ranges.into_iter().zip(capacities).collect();
-    let mut merged = on_threads(parts, |((maps, unread), capacity)| {
-        merge_runs(&maps, unread, capacity)
-    })
-    .into_iter();
-    let mut all = merged.next().unwrap_or_default();
-    for part in merged {
-        all.extend(part);
-    }
-    all
+    ranges
 }
+
+/// One key range of every run.
+type MergeRange<'r, 'm> = (Vec<&'r [(SortKey, &'m Published)]>, Vec<&'r mut [Entry]>);
 
 /// Writes of committed transactions, sharded so workers rarely wait for each other.
 struct Committed {
@@ -809,13 +852,7 @@ impl Committed {
         let maps = on_threads(groups, |group| MapRun::sorted(group.iter().flatten()));
         let map_runs: Vec<&[(SortKey, &Published)]> = maps.iter().map(|m| &m.order[..]).collect();
         let unread_runs: Vec<&mut [Entry]> = unread.iter_mut().map(|run| &mut run[..]).collect();
-        let total = map_runs.iter().map(|run| run.len()).sum::<usize>()
-            + unread_runs.iter().map(|run| run.len()).sum::<usize>();
-        WriteSet::from_sorted(if threads <= 1 || total < PARALLEL_MERGE_FROM {
-            merge_runs(&map_runs, unread_runs, 0)
-        } else {
-            merge_in_ranges(map_runs, unread_runs, threads)
-        })
+        WriteSet::from_sorted(merge_in_ranges(map_runs, unread_runs, threads))
     }
 
     fn get(&self, key: &Key) -> Option<Option<Vec<u8>>> {
