@@ -464,7 +464,13 @@ impl<'m> MapRun<'m> {
 }
 
 /// A final write as the state diff holds it.
-type Write = (Key, Option<Vec<u8>>);
+type FinalWrite = (Key, Option<Vec<u8>>);
+
+/// The entries of some runs of both kinds.
+fn entries_in(maps: &[&[(SortKey, &Published)]], unread: &[&mut [Entry]]) -> usize {
+    maps.iter().map(|run| run.len()).sum::<usize>()
+        + unread.iter().map(|run| run.len()).sum::<usize>()
+}
 
 /// Merges the maps' runs and the unread runs, each sorted, into `out` (the state diff, or
 /// one key range of it), which has room for all; returns how many writes it filled in,
@@ -475,7 +481,7 @@ type Write = (Key, Option<Vec<u8>>);
 fn merge_runs(
     maps: &[&[(SortKey, &Published)]],
     mut unread: Vec<&mut [Entry]>,
-    out: &mut [MaybeUninit<Write>],
+    out: &mut [MaybeUninit<FinalWrite>],
 ) -> usize {
     #[derive(Clone, Copy)]
     enum Head {
@@ -544,9 +550,8 @@ fn merge_in_ranges(
     maps: Vec<&[(SortKey, &Published)]>,
     unread: Vec<&mut [Entry]>,
     threads: usize,
-) -> Vec<Write> {
-    let total = maps.iter().map(|run| run.len()).sum::<usize>()
-        + unread.iter().map(|run| run.len()).sum::<usize>();
+) -> Vec<FinalWrite> {
+    let total = entries_in(&maps, &unread);
     let ranges = if threads <= 1 || total < PARALLEL_MERGE_FROM {
         vec![(maps, unread)]
     } else {
@@ -554,12 +559,9 @@ fn merge_in_ranges(
     };
     let bounds: Vec<usize> = ranges
         .iter()
-        .map(|(maps, unread)| {
-            maps.iter().map(|run| run.len()).sum::<usize>()
-                + unread.iter().map(|run| run.len()).sum::<usize>()
-        })
+        .map(|(maps, unread)| entries_in(maps, unread))
         .collect();
-    let mut merged: Vec<Write> = Vec::with_capacity(total);
+    let mut merged: Vec<FinalWrite> = Vec::with_capacity(total);
     let mut spare = &mut merged.spare_capacity_mut()[..total];
     let mut parts = Vec::with_capacity(ranges.len());
     for (range, &bound) in ranges.into_iter().zip(&bounds) {

@@ -193,6 +193,7 @@ fn take_helpers(count: usize) -> Vec<Arc<Helper>> {
     helpers
 }
 
+/// Starts a helper thread, which waits for jobs.
 fn spawn_helper() -> Arc<Helper> {
     let (sender, receiver) = std::sync::mpsc::channel::<Arc<Helper>>();
     let handle = std::thread::Builder::new()
