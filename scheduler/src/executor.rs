@@ -399,7 +399,7 @@ const SHARDS: usize = 64;
 const PARALLEL_SORT_FROM: usize = 4_096;
 
 /// Below this many final writes, the state diff is merged on one thread.
-const PARALLEL_MERGE_FROM: usize = 4_096;
+const PARALLEL_MERGE_FROM: usize = 1_024;
 
 /// A summary of a key that orders like it without reading its heap bytes: the contract,
 /// then the first 8 bytes zero-padded, big-endian. A smaller sort key means a smaller key;
