@@ -381,39 +381,38 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_helpers_panic_reaches_the_caller_after_every_part_finished() {
+    /// Runs `parts` parts, of which part `failing` panics and the others sleep 20 ms:
+    /// the panic's message and how many other parts had finished when it reached here.
+    fn panic_in_part(parts: usize, failing: usize) -> (String, usize) {
         let finished = AtomicUsize::new(0);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            on_threads((0..3).collect(), |i: usize| {
-                if i == 2 {
-                    panic!("part 2 failed");
+            on_threads((0..parts).collect(), |i: usize| {
+                if i == failing {
+                    panic!("part {i} failed");
                 }
                 std::thread::sleep(std::time::Duration::from_millis(20));
                 finished.fetch_add(1, Ordering::SeqCst);
             })
         }));
         let payload = outcome.expect_err("the panic is re-raised");
-        assert_eq!(payload.downcast_ref::<&str>(), Some(&"part 2 failed"));
-        assert_eq!(finished.load(Ordering::SeqCst), 2);
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        (message, finished.load(Ordering::SeqCst))
+    }
+
+    #[test]
+    fn a_helpers_panic_reaches_the_caller_after_every_part_finished() {
+        assert_eq!(panic_in_part(3, 2), ("part 2 failed".to_owned(), 2));
         // The pool still works.
         assert_eq!(on_threads(vec![1, 2], |x: i32| x + 1), [2, 3]);
     }
 
     #[test]
     fn a_callers_panic_still_waits_for_the_helpers() {
-        let finished = AtomicUsize::new(0);
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            on_threads((0..2).collect(), |i: usize| {
-                if i == 0 {
-                    panic!("the caller's part failed");
-                }
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                finished.fetch_add(1, Ordering::SeqCst);
-            })
-        }));
-        assert!(outcome.is_err());
-        // The helper's part borrowed `finished`: it ran to the end before the unwind went on.
-        assert_eq!(finished.load(Ordering::SeqCst), 1);
+        // The helpers' parts borrow the count: they ran to the end before the unwind
+        // went on.
+        assert_eq!(panic_in_part(3, 0), ("part 0 failed".to_owned(), 2));
     }
 }
