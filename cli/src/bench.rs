@@ -270,7 +270,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 workload.disjoint_blocks(size, 64, t)
             } else {
                 // These draw from one pool of accounts, so blocks overlap; different
-                // draws (up to 16 blocks, 100k transactions) still spread over the pool.
+                // draws (up to 16 blocks, at most 100k transactions in all) still spread
+                // over the pool.
                 let count = (100_000 / size).clamp(1, 16) as u64;
                 (0..count)
                     .map(|b| {
