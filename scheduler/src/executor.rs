@@ -101,14 +101,13 @@ impl BlockOptions {
 /// Where the time of a block went (wall clock: for reports only, never hashed).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BlockTimings {
-    /// Building the conflict graph and its statistics (for a pre-verified block, this
-    /// pass also derives each sender's address). With more than one thread it overlaps
+    /// Building the conflict graph and its statistics. With more than one thread it overlaps
     /// `execute`: one worker builds it while another runs transactions in block order.
     pub graph: Duration,
     /// Verifying signatures and executing (with more than one thread, from the start of
     /// the block, graph included); sequentially, after the graph.
     pub execute: Duration,
-    /// Sorting the final writes into the state diff.
+    /// Sorting and merging the final writes into the state diff (on the block's threads).
     pub merge: Duration,
 }
 
@@ -440,7 +439,17 @@ fn entry(key: Key, value: Option<Vec<u8>>) -> Entry {
 
 /// Key order (equal sort keys mean equal contracts).
 fn by_key(a: &Entry, b: &Entry) -> std::cmp::Ordering {
-    a.0.cmp(&b.0).then_with(|| a.1.bytes.cmp(&b.1.bytes))
+    place(a).cmp(&place(b))
+}
+
+/// An unread entry's place in key order: its sort key, then its key's bytes.
+fn place(entry: &Entry) -> (SortKey, &[u8]) {
+    (entry.0, &entry.1.bytes)
+}
+
+/// A map entry's place in key order, as [`place`].
+fn map_place<'m>(&(sort_key, entry): &(SortKey, &'m Published)) -> (SortKey, &'m [u8]) {
+    (sort_key, entry.key_bytes())
 }
 
 /// Writes left in the maps, sorted by key where they are: 48-byte (sort key, entry)
@@ -455,6 +464,7 @@ impl<'m> MapRun<'m> {
     fn sorted(published: impl Iterator<Item = &'m Published>) -> Self {
         let mut order: Vec<(SortKey, &Published)> =
             published.map(|entry| (entry.sort_key(), entry)).collect();
+        // As `map_place`, but the entry (elsewhere in memory) is read only on a tie.
         order.sort_unstable_by(|a, b| {
             a.0.cmp(&b.0)
                 .then_with(|| a.1.key_bytes().cmp(b.1.key_bytes()))
@@ -489,11 +499,7 @@ fn merge_runs(
         Unread(usize),
     }
     let mut filled = 0;
-    let map_key = |r: usize, at: usize| {
-        maps[r]
-            .get(at)
-            .map(|&(sort_key, entry)| (sort_key, entry.key_bytes()))
-    };
+    let map_key = |r: usize, at: usize| maps[r].get(at).map(map_place);
     let mut next = vec![0; unread.len()];
     let mut at = vec![0; maps.len()];
     loop {
@@ -501,10 +507,10 @@ fn merge_runs(
         // Unread heads go first and the maps' must be smaller, so a tie goes to unread.
         let mut best: Option<(Head, SortKey, &[u8])> = None;
         for (u, run) in unread.iter().enumerate() {
-            if let Some((sort_key, key, _)) = run.get(next[u])
-                && best.is_none_or(|(_, s, b)| (*sort_key, &key.bytes[..]) < (s, b))
+            if let Some(head) = run.get(next[u]).map(place)
+                && best.is_none_or(|(_, s, b)| head < (s, b))
             {
-                best = Some((Head::Unread(u), *sort_key, &key.bytes));
+                best = Some((Head::Unread(u), head.0, head.1));
             }
         }
         for (r, &at) in at.iter().enumerate() {
@@ -527,13 +533,14 @@ fn merge_runs(
                     Key::new(Address([0; 32]), Vec::new()),
                     None,
                 );
-                let (sort_key, key, value) = std::mem::replace(&mut unread[u][next[u]], vacated);
+                let taken = std::mem::replace(&mut unread[u][next[u]], vacated);
                 next[u] += 1;
                 for (r, at) in at.iter_mut().enumerate() {
-                    if map_key(r, *at) == Some((sort_key, &key.bytes[..])) {
+                    if map_key(r, *at) == Some(place(&taken)) {
                         *at += 1;
                     }
                 }
+                let (_, key, value) = taken;
                 out[filled].write((key, value));
                 filled += 1;
             }
@@ -606,26 +613,20 @@ fn cut_into_ranges<'r, 'm>(
         .map(|run| &run[..])
         .max_by_key(|run| run.len());
     let cut_at = |k: usize, len: usize| len * k / threads;
-    let splitters: Vec<(SortKey, Vec<u8>)> = match longest_unread {
-        Some(run) if run.len() >= longest_map.len() => (1..threads)
-            .map(|k| {
-                let (sort_key, key, _) = &run[cut_at(k, run.len())];
-                (*sort_key, key.bytes.clone())
-            })
-            .collect(),
-        _ => (1..threads)
-            .map(|k| {
-                let (sort_key, entry) = longest_map[cut_at(k, longest_map.len())];
-                (sort_key, entry.key_bytes().to_vec())
-            })
-            .collect(),
-    };
+    let splitters: Vec<(SortKey, Vec<u8>)> = (1..threads)
+        .map(|k| {
+            let (sort_key, bytes) = match longest_unread {
+                Some(run) if run.len() >= longest_map.len() => place(&run[cut_at(k, run.len())]),
+                _ => map_place(&longest_map[cut_at(k, longest_map.len())]),
+            };
+            (sort_key, bytes.to_vec())
+        })
+        .collect();
     let mut ranges: Vec<MergeRange<'r, 'm>> =
         (0..threads).map(|_| (Vec::new(), Vec::new())).collect();
     for mut rest in maps {
         for (k, (sort_key, bytes)) in splitters.iter().enumerate() {
-            let cut =
-                rest.partition_point(|&(s, entry)| (s, entry.key_bytes()) < (*sort_key, bytes));
+            let cut = rest.partition_point(|run| map_place(run) < (*sort_key, bytes));
             let (below, above) = rest.split_at(cut);
             ranges[k].0.push(below);
             rest = above;
@@ -634,7 +635,7 @@ fn cut_into_ranges<'r, 'm>(
     }
     for mut rest in unread {
         for (k, (sort_key, bytes)) in splitters.iter().enumerate() {
-            let cut = rest.partition_point(|(s, key, _)| (*s, &key.bytes[..]) < (*sort_key, bytes));
+            let cut = rest.partition_point(|entry| place(entry) < (*sort_key, bytes));
             let (below, above) = rest.split_at_mut(cut);
             ranges[k].1.push(below);
             rest = above;
