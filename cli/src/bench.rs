@@ -6,6 +6,7 @@ use anyhow::{Context, ensure};
 use keyway_scheduler::{BlockOptions, Priority, build_graph, execute_block};
 use serde_json::json;
 
+use crate::machine::CoreCheck;
 use crate::suite::{ENV as SUITE_ENV, Suite, SuiteOptions};
 use crate::workload::{ENV, Pattern, Workload};
 
@@ -37,13 +38,44 @@ pub struct BenchArgs {
 /// One configuration's run times, in round order.
 struct Samples {
     times: Vec<Duration>,
+    /// Per round: whether the machine ran at full strength just before and just after
+    /// this configuration's run (all `true` when unchecked).
+    full_strength: Vec<bool>,
 }
+
+/// The median of `values`, `None` when there are fewer than `at_least`.
+fn median_of<T: Copy>(
+    mut values: Vec<T>,
+    at_least: usize,
+    order: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> Option<T> {
+    if values.len() < at_least.max(1) {
+        return None;
+    }
+    values.sort_unstable_by(order);
+    Some(values[values.len() / 2])
+}
+
+/// Fewer rounds at full strength than this and their medians are not reported.
+const FULL_STRENGTH_ROUNDS: usize = 3;
 
 impl Samples {
     fn median(&self) -> Duration {
-        let mut times = self.times.clone();
-        times.sort_unstable();
-        times[times.len() / 2]
+        median_of(self.times.clone(), 1, Ord::cmp).expect("ran at least once")
+    }
+
+    /// The median over the runs the machine ran at full strength.
+    fn median_at_full_strength(&self) -> Option<Duration> {
+        let times = (0..self.times.len())
+            .filter(|&k| self.full_strength[k])
+            .map(|k| self.times[k])
+            .collect();
+        median_of(times, FULL_STRENGTH_ROUNDS, Ord::cmp)
+    }
+
+    /// Rounds in which both this configuration and `other` ran at full strength.
+    fn both_at_full_strength<'s>(&'s self, other: &'s Samples) -> impl Iterator<Item = usize> + 's {
+        (0..self.times.len()).filter(|&k| self.full_strength[k] && other.full_strength[k])
     }
 
     /// The fastest run: the one this shared machine disturbed least (interference only
@@ -52,17 +84,27 @@ impl Samples {
         self.times.iter().copied().min().expect("ran at least once")
     }
 
-    /// How many times faster `faster` ran: the median over rounds of the ratio of the two
-    /// runs of one round, which ran back to back and so on an equally busy machine.
+    /// The ratio of the two runs of round `k`, which ran back to back and so on an equally
+    /// busy machine.
+    fn ratio(&self, faster: &Samples, k: usize) -> f64 {
+        self.times[k].as_secs_f64() / faster.times[k].as_secs_f64()
+    }
+
+    /// How many times faster `faster` ran: the median over rounds of each round's ratio.
     fn speedup(&self, faster: &Samples) -> f64 {
-        let mut ratios: Vec<f64> = self
-            .times
-            .iter()
-            .zip(&faster.times)
-            .map(|(slow, fast)| slow.as_secs_f64() / fast.as_secs_f64())
+        let ratios = (0..self.times.len())
+            .map(|k| self.ratio(faster, k))
             .collect();
-        ratios.sort_unstable_by(f64::total_cmp);
-        ratios[ratios.len() / 2]
+        median_of(ratios, 1, f64::total_cmp).expect("ran at least once")
+    }
+
+    /// [`Samples::speedup`] over the rounds in which both ran at full strength.
+    fn speedup_at_full_strength(&self, faster: &Samples) -> Option<f64> {
+        let ratios = self
+            .both_at_full_strength(faster)
+            .map(|k| self.ratio(faster, k))
+            .collect();
+        median_of(ratios, FULL_STRENGTH_ROUNDS, f64::total_cmp)
     }
 }
 
@@ -72,9 +114,13 @@ impl Samples {
 /// first blocks on a worker thread's engine shard compile the contract there and fault in
 /// its instance slots, and this machine's second vCPU takes a while to run at speed after
 /// a quiet spell (a 1k-transaction block ran at half speed for its first few rounds).
+/// With a `check`, the machine's strength is read before the first run and after each
+/// (outside the timings): a run was at full strength when the readings on both sides of
+/// it say so.
 fn interleaved<T>(
     repeat: usize,
     configs: &[&dyn Fn() -> anyhow::Result<T>],
+    mut check: Option<&mut CoreCheck>,
 ) -> anyhow::Result<Vec<Samples>> {
     let warming = Instant::now();
     while warming.elapsed() < Duration::from_millis(200) {
@@ -83,31 +129,54 @@ fn interleaved<T>(
         }
     }
     let count = configs.len();
-    let mut times = vec![Vec::new(); count];
+    let mut samples: Vec<Samples> = (0..count)
+        .map(|_| Samples {
+            times: Vec::new(),
+            full_strength: Vec::new(),
+        })
+        .collect();
+    let mut at_full_strength = || {
+        check.as_deref_mut().is_none_or(|check| {
+            let reading = check.read();
+            check.at_full_strength(reading)
+        })
+    };
+    let mut strong_before = at_full_strength();
     for round in 0..repeat.max(1) {
         for config in (0..count).map(|k| (round + k) % count) {
             let started = Instant::now();
             let result = configs[config]()?;
-            times[config].push(started.elapsed());
+            let took = started.elapsed();
             // Freed here, after the timing: the next run starts as a node's next block
             // does, with the last one's outcome handed off and its memory free. Runs
             // made while the earlier outcomes were still held allocated colder memory: a
             // 10k uniform block ran 15% slower at 1 thread.
             drop(result);
+            let strong_after = at_full_strength();
+            samples[config].times.push(took);
+            samples[config]
+                .full_strength
+                .push(strong_before && strong_after);
+            strong_before = strong_after;
         }
     }
-    Ok(times.into_iter().map(|times| Samples { times }).collect())
+    Ok(samples)
 }
 
-/// Two configurations, interleaved: their median times and the speedup of the second.
+/// Two configurations, interleaved under `check`.
 fn pair<T>(
     repeat: usize,
     a: &dyn Fn() -> anyhow::Result<T>,
     b: &dyn Fn() -> anyhow::Result<T>,
-) -> anyhow::Result<(Duration, Duration, f64)> {
-    let mut samples = interleaved(repeat, &[a, b])?.into_iter();
-    let (a, b) = (samples.next().expect("a"), samples.next().expect("b"));
-    Ok((a.median(), b.median(), a.speedup(&b)))
+    check: &mut CoreCheck,
+) -> anyhow::Result<(Samples, Samples)> {
+    let mut samples = interleaved(repeat, &[a, b], Some(check))?.into_iter();
+    Ok((samples.next().expect("a"), samples.next().expect("b")))
+}
+
+/// `1.85x`, or `-` for a speedup not measured.
+fn times(speedup: Option<f64>) -> String {
+    speedup.map_or("-".into(), |s| format!("{s:.2}x"))
 }
 
 /// Runs the sweep.
@@ -141,19 +210,29 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
          running in order; graph%: its share of the {t} threads' time in the block"
     );
     println!(
-        "{:<12} {:>7} {:>10} {:>10} {:>8} {:>6} {:>8} {:>7} {:>9} {:>9} {:>8} {:>7}",
+        "full: rounds whose runs the machine gave at full strength: just before and just after \
+         each, a fixed compute kernel ran on the {t} threads at once at 90% of its speed alone \
+         and alone within 15% of its fastest, and a cache line's round trip between the \
+         threads took at most twice its fastest (a shared VM's host moves its vCPUs)"
+    );
+    println!(
+        "{:<12} {:>7} {:>10} {:>10} {:>8} {:>7} {:>7} {:>9} {:>9} {:>8} {:>7} | {:>7} {:>8} {:>7} {:>9} {:>9}",
         "pattern",
         "txs",
         "tx/s 1t",
         format!("tx/s {t}t"),
         "speedup",
-        "best",
         "fifo",
         "bound",
         "µs/tx 1t",
         "µs/tx",
         "graph",
-        "graph%"
+        "graph%",
+        "full:",
+        "speedup",
+        "fifo",
+        "µs/tx 1t",
+        "µs/tx",
     );
     // `blocks`: one block, or several of one size and shape, run in turn so that each run
     // finds its state as a node's next block does.
@@ -162,6 +241,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                    state: &keyway_runtime::InMemoryState,
                    env: &keyway_host_api::BlockEnv,
                    blocks: &[Vec<keyway_host_api::SignedTransaction>],
+                   check: &mut CoreCheck,
                    rows: &mut Vec<serde_json::Value>|
      -> anyhow::Result<()> {
         let block = &blocks[0];
@@ -170,7 +250,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         // milliseconds, and eleven of those made medians that one slow spell of this
         // shared machine could move by a tenth.
         let repeat = (args.repeat * 10_000 / size).max(3);
-        let graph_runs = interleaved(repeat, &[&|| Ok(build_graph(block, 1))])?
+        let graph_runs = interleaved(repeat, &[&|| Ok(build_graph(block, 1))], None)?
             .pop()
             .expect("one configuration");
         let (graph_time, stats) = (graph_runs.median(), build_graph(block, 1).stats());
@@ -195,6 +275,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 &execute(t, Priority::CriticalPath),
                 &execute(t, Priority::Fifo),
             ],
+            Some(check),
         )?
         .into_iter();
         let sequential = results.next().expect("sequential");
@@ -217,26 +298,40 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         );
         let (seq, par) = (sequential.median(), critical_path.median());
         let n = size as f64;
+        let per_tx = |time: Duration| time.as_secs_f64() * 1e6 / n;
+        let per_tx_or_dash =
+            |time: Option<Duration>| time.map_or("-".into(), |time| format!("{:.2}", per_tx(time)));
         let bound = (t as f64).min(stats.parallelism());
         let speedup = sequential.speedup(&critical_path);
         let best_speedup = sequential.best().as_secs_f64() / critical_path.best().as_secs_f64();
         let fifo_speedup = sequential.speedup(&fifo);
+        let full_rounds = sequential.both_at_full_strength(&critical_path).count();
+        let full_speedup = sequential.speedup_at_full_strength(&critical_path);
+        let full_fifo = sequential.speedup_at_full_strength(&fifo);
+        let (full_seq, full_par) = (
+            sequential.median_at_full_strength(),
+            critical_path.median_at_full_strength(),
+        );
         let graph_ns = graph_time.as_nanos() as f64 / n;
         let graph_share = 100.0 * graph_time.as_secs_f64() / (t as f64 * par.as_secs_f64());
         println!(
-            "{:<12} {:>7} {:>10.0} {:>10.0} {:>7.2}x {:>5.2}x {:>7.2}x {:>6.2}x {:>9.2} {:>9.2} {:>6.0}ns {:>6.1}%",
+            "{:<12} {:>7} {:>10.0} {:>10.0} {:>7.2}x {:>6.2}x {:>6.2}x {:>9.2} {:>9.2} {:>6.0}ns {:>6.1}% | {:>7} {:>8} {:>7} {:>9} {:>9}",
             name,
             size,
             n / seq.as_secs_f64(),
             n / par.as_secs_f64(),
             speedup,
-            best_speedup,
             fifo_speedup,
             bound,
-            seq.as_secs_f64() * 1e6 / n,
-            par.as_secs_f64() * 1e6 / n,
+            per_tx(seq),
+            per_tx(par),
             graph_ns,
             graph_share,
+            format!("{full_rounds}/{}", sequential.times.len()),
+            times(full_speedup),
+            times(full_fifo),
+            per_tx_or_dash(full_seq),
+            per_tx_or_dash(full_par),
         );
         rows.push(json!({
             "pattern": name,
@@ -249,7 +344,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             "speedup_fifo": fifo_speedup,
             "work_span_bound": stats.parallelism(),
             "bound_at_threads": bound,
-            "us_per_tx_1_thread": seq.as_secs_f64() * 1e6 / n,
+            "us_per_tx_1_thread": per_tx(seq),
+            "us_per_tx_parallel": per_tx(par),
+            "rounds": sequential.times.len(),
+            "rounds_at_full_strength": full_rounds,
+            "full_strength_speedup_critical_path": full_speedup,
+            "full_strength_speedup_fifo": full_fifo,
+            "full_strength_us_per_tx_1_thread": full_seq.map(per_tx),
+            "full_strength_us_per_tx_parallel": full_par.map(per_tx),
             "graph_build_ns_per_tx": graph_ns,
             "graph_build_share_of_worker_time_percent": graph_share,
             "edges": stats.edges,
@@ -257,6 +359,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         }));
         Ok(())
     };
+    let mut check = CoreCheck::new(t);
+    check.calibrate(50);
     for &size in &args.sizes {
         for pattern in patterns {
             workload.reset_nonces();
@@ -286,6 +390,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 &workload.state,
                 &ENV,
                 &blocks,
+                &mut check,
                 &mut rows,
             )?;
         }
@@ -307,6 +412,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 &suite.state,
                 &SUITE_ENV,
                 &[block],
+                &mut check,
                 &mut rows,
             )?;
         }
@@ -335,7 +441,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             .context("executing the block")
         }
     };
-    let (one, many, signed_speedup) = pair(args.repeat.min(3), &verify(1), &verify(t))?;
+    let (one, many) = pair(args.repeat.min(3), &verify(1), &verify(t), &mut check)?;
+    let signed_speedup = one.speedup(&many);
+    let (one, many) = (one.median(), many.median());
     println!(
         "with signature checks in the block ({size} disjoint): {:.0} tx/s at 1 thread, {:.0} tx/s at {t} ({signed_speedup:.2}x)",
         size as f64 / one.as_secs_f64(),
@@ -379,8 +487,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             anyhow::Ok(())
         }
     };
-    let (alone_one, alone_many, alone_speedup) =
-        pair(args.repeat, &runtime_alone(1), &runtime_alone(t))?;
+    let (alone_one, alone_many) = pair(
+        args.repeat,
+        &runtime_alone(1),
+        &runtime_alone(t),
+        &mut check,
+    )?;
+    let alone_speedup = alone_one.speedup(&alone_many);
+    let alone_full = alone_one.speedup_at_full_strength(&alone_many);
+    let (alone_one, alone_many) = (alone_one.median(), alone_many.median());
     // The timed runs come last, after the warm-up's.
     let mut uneven: Vec<(f64, Vec<f64>)> = thread_speeds
         .take()
@@ -404,9 +519,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             .join(" / ")
     };
     println!(
-        "runtime alone, no scheduler ({size} disjoint, signatures verified): {:.2} µs/tx at 1 thread, {:.2} at {t} ({alone_speedup:.2}x): this machine's ceiling now",
+        "runtime alone, no scheduler ({size} disjoint, signatures verified): {:.2} µs/tx at 1 thread, {:.2} at {t} ({alone_speedup:.2}x; {} at full strength): this machine's ceiling now",
         alone_one.as_secs_f64() * 1e6 / size as f64,
         alone_many.as_secs_f64() * 1e6 / size as f64,
+        times(alone_full),
     );
     println!(
         "  its {t} threads ran the same work at {} µs/tx in the median run ({median_uneven:.2}x apart), {} in the most uneven ({worst_uneven:.2}x)",
@@ -432,4 +548,72 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", args.json.display()))?;
     eprintln!("wrote {}", args.json.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn samples(millis: &[u64], full_strength: &[bool]) -> Samples {
+        Samples {
+            times: millis.iter().map(|&ms| Duration::from_millis(ms)).collect(),
+            full_strength: full_strength.to_vec(),
+        }
+    }
+
+    #[test]
+    fn full_strength_speedups_take_only_rounds_both_runs_had_it() {
+        let one = samples(&[100, 100, 100, 100, 100], &[true, true, true, false, true]);
+        let two = samples(&[50, 40, 52, 40, 55], &[true, false, true, true, true]);
+        // All rounds: ratios 2.0, 2.5, 1.92, 2.5, 1.82.
+        assert!((one.speedup(&two) - 2.0).abs() < 1e-9);
+        // Rounds 0, 2 and 4: 2.0, 1.92, 1.82 (with either side's flags alone, 2.0).
+        assert_eq!(
+            one.both_at_full_strength(&two).collect::<Vec<_>>(),
+            [0, 2, 4]
+        );
+        let full = one.speedup_at_full_strength(&two).expect("three rounds");
+        assert!((full - 100.0 / 52.0).abs() < 1e-9);
+        // Its own runs 0, 2, 3 and 4: 50, 52, 40, 55.
+        assert_eq!(
+            two.median_at_full_strength(),
+            Some(Duration::from_millis(52))
+        );
+    }
+
+    #[test]
+    fn too_few_rounds_at_full_strength_give_no_figure() {
+        let one = samples(&[100, 100, 100], &[true, true, false]);
+        let two = samples(&[50, 50, 50], &[true, true, true]);
+        assert_eq!(one.speedup_at_full_strength(&two), None);
+        assert_eq!(one.median_at_full_strength(), None);
+        assert_eq!(
+            two.median_at_full_strength(),
+            Some(Duration::from_millis(50))
+        );
+    }
+
+    #[test]
+    fn a_checked_run_counts_when_the_readings_on_both_sides_pass() {
+        let runs = std::cell::Cell::new(0);
+        let run = || {
+            runs.set(runs.get() + 1);
+            anyhow::Ok(())
+        };
+        let unchecked = interleaved(3, &[&run, &run], None).unwrap();
+        assert!(
+            unchecked
+                .iter()
+                .all(|s| s.times.len() == 3 && s.full_strength == [true; 3])
+        );
+        let mut check = CoreCheck::new(1);
+        let checked = interleaved(4, &[&run, &run], Some(&mut check)).unwrap();
+        // One thread always has its core: whether a run passes depends only on the
+        // one-thread kernel time, so just count the runs.
+        assert!(
+            checked
+                .iter()
+                .all(|s| s.times.len() == 4 && s.full_strength.len() == 4)
+        );
+    }
 }

@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod demo;
 pub mod exec_cmd;
+pub mod machine;
 pub mod simulate_cmd;
 pub mod suite;
 pub mod validate_cmd;
