@@ -1224,10 +1224,10 @@ fn run_parallel<'b>(
         released: AtomicUsize::new(0),
     };
     let plan: OnceLock<Planned> = OnceLock::new();
-    // Transactions committed. Outside the lock: a transaction without dependents commits
-    // without taking it.
+    // Transactions committed. Outside the lock, and added to once per claimed run, not per
+    // transaction: one atomic counter that both workers add to moved its cache line
+    // between their cores on every commit.
     let committed = AtomicUsize::new(0);
-    let receipts: Vec<OnceLock<Receipt>> = (0..n).map(|_| OnceLock::new()).collect();
 
     let fail = |guard: &mut std::sync::MutexGuard<'_, Schedule<'b>>, fault: RuntimeError| {
         guard.fault.get_or_insert(fault);
@@ -1236,9 +1236,16 @@ fn run_parallel<'b>(
 
     let worker = |builds_graph: bool| {
         let mut unread = Unread::with_capacity(view.committed.declared_writes);
+        // This worker's receipts, placed in block order after the block: a shared vector
+        // of them, made by the calling thread, cost each other worker a cache miss from
+        // that thread's cache per transaction.
+        let mut receipts: Vec<(u32, Receipt)> = Vec::with_capacity(n / options.threads + 16);
         // Ready transactions this worker took in one turn of the lock, run in order.
         let mut claimed: VecDeque<(u32, Option<Result<VerifiedTransaction<'b>, Status>>)> =
             VecDeque::new();
+        // Commits not yet added to `committed`. Only a worker with claimed work left holds
+        // any, so the block cannot look finished while some are held.
+        let mut uncounted = 0;
         if builds_graph {
             let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let started = Instant::now();
@@ -1361,15 +1368,17 @@ fn run_parallel<'b>(
                         let graph = &plan.get().expect("installed").graph;
                         view.committed.commit(graph, j, outcome.writes, &mut unread)
                     };
-                    receipts[j as usize]
-                        .set(outcome.receipt)
-                        .expect("each transaction executes once");
-                    let all_committed = committed.fetch_add(1, Ordering::AcqRel) + 1 == n;
+                    receipts.push((j, outcome.receipt));
+                    uncounted += 1;
                     // No one waits on a transaction without dependents: with work
-                    // claimed, this worker goes on without the lock.
-                    if no_dependents && !all_committed && !claimed.is_empty() {
+                    // claimed, this worker goes on without the lock (the block is not
+                    // finished while that work is left).
+                    if no_dependents && !claimed.is_empty() {
                         continue;
                     }
+                    let all_committed =
+                        committed.fetch_add(uncounted, Ordering::AcqRel) + uncounted == n;
+                    uncounted = 0;
                     let mut guard = lock();
                     if let Mode::InOrder { next, .. } = guard.mode {
                         // This worker holds the lock and takes the next one itself.
@@ -1395,18 +1404,28 @@ fn run_parallel<'b>(
         }
         drop(held);
         unread.sort_unstable_by(by_key);
-        unread
+        (unread, receipts)
     };
     let roles: Vec<bool> = (0..options.threads).map(|t| t == 1).collect();
-    let unread = on_threads(roles, worker);
+    let per_worker = on_threads(roles, worker);
     let schedule = schedule.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(fault) = schedule.fault {
         return Err(fault);
     }
     let planned = plan.into_inner().expect("the graph was built");
-    let receipts = receipts
+    let mut placed: Vec<Option<Receipt>> = (0..n).map(|_| None).collect();
+    let mut unread = Vec::with_capacity(per_worker.len());
+    for (worker_unread, receipts) in per_worker {
+        unread.push(worker_unread);
+        for (j, receipt) in receipts {
+            let slot = &mut placed[j as usize];
+            assert!(slot.is_none(), "each transaction executes once");
+            *slot = Some(receipt);
+        }
+    }
+    let receipts = placed
         .into_iter()
-        .map(|r| r.into_inner().expect("every transaction committed"))
+        .map(|r| r.expect("every transaction committed"))
         .collect();
     Ok((receipts, unread, planned.stats, planned.took))
 }
