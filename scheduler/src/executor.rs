@@ -363,7 +363,7 @@ fn run_sequential(
     verified: Vec<Result<VerifiedTransaction<'_>, Status>>,
 ) -> Result<(Vec<Receipt>, Vec<Unread>), RuntimeError> {
     let mut receipts = Vec::with_capacity(verified.len());
-    let mut unread = Unread::with_capacity(view.committed.declared_writes);
+    let mut unread = unread_run(view.committed.declared_writes);
     for (j, checked) in verified.into_iter().enumerate() {
         let outcome = match checked {
             Ok(verified) => executor.execute(view.for_tx(graph, j as u32), env, &verified)?,
@@ -380,6 +380,47 @@ fn run_sequential(
 /// Writes no later transaction of the block reads: kept by the thread that made them, and
 /// sorted by it when it runs out of work.
 type Unread = Vec<Entry>;
+
+/// Emptied runs of unread writes, kept for the next blocks: a 100k-transaction block's
+/// run is tens of megabytes, and a new one faulted in every page it filled, on every
+/// thread at once. Runs with room for [`SPARE_ENTRIES_KEPT`] writes in all are kept at
+/// most (about 250 MB of address space, of which only pages once filled are resident),
+/// and never given back.
+static SPARE_RUNS: Mutex<Vec<Unread>> = Mutex::new(Vec::new());
+
+/// Room kept in spare runs, in writes: two 100k-transaction blocks' worth of transfers.
+const SPARE_ENTRIES_KEPT: usize = 1 << 21;
+
+/// An empty run with room for `capacity` writes, kept from an earlier block if one is.
+fn unread_run(capacity: usize) -> Unread {
+    let spare = SPARE_RUNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .pop();
+    match spare {
+        Some(run) if run.capacity() >= capacity => run,
+        _ => Unread::with_capacity(capacity),
+    }
+}
+
+/// Keeps `runs`, whose every entry the merge moved out, for later blocks.
+fn keep_spare_runs(runs: Vec<Unread>) {
+    let mut spare = SPARE_RUNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut room: usize = spare.iter().map(Vec::capacity).sum();
+    for mut run in runs {
+        room += run.capacity();
+        if room > SPARE_ENTRIES_KEPT {
+            break;
+        }
+        // SAFETY: shortening a vector only forgets entries, and each left here is an
+        // empty one the merge put in its place, which owns no memory; dropping them one
+        // by one was a pass over the whole run.
+        unsafe { run.set_len(0) };
+        spare.push(run);
+    }
+}
 
 /// The writes `block` declares, plus one nonce each: what a run of unread writes holds at
 /// most, but for the second implicit write of a deploy or instantiation. A run reserves
@@ -855,7 +896,9 @@ impl Committed {
         let maps = on_threads(groups, |group| MapRun::sorted(group.iter().flatten()));
         let map_runs: Vec<&[(SortKey, &Published)]> = maps.iter().map(|m| &m.order[..]).collect();
         let unread_runs: Vec<&mut [Entry]> = unread.iter_mut().map(|run| &mut run[..]).collect();
-        WriteSet::from_sorted(merge_in_ranges(map_runs, unread_runs, threads))
+        let merged = merge_in_ranges(map_runs, unread_runs, threads);
+        keep_spare_runs(unread);
+        WriteSet::from_sorted(merged)
     }
 
     fn get(&self, key: &Key) -> Option<Option<Vec<u8>>> {
@@ -1235,7 +1278,7 @@ fn run_parallel<'b>(
     };
 
     let worker = |builds_graph: bool| {
-        let mut unread = Unread::with_capacity(view.committed.declared_writes);
+        let mut unread = unread_run(view.committed.declared_writes);
         // This worker's receipts, placed in block order after the block: a shared vector
         // of them, made by the calling thread, cost each other worker a cache miss from
         // that thread's cache per transaction.
@@ -1789,6 +1832,38 @@ mod tests {
             let diff = committed.into_state_diff(runs, threads);
             assert!(diff == expected, "{threads} threads: wrong state diff");
         }
+    }
+
+    #[test]
+    fn spare_runs_come_back_empty_and_big_enough() {
+        // Other tests run blocks meanwhile and share the spares: only what holds for any
+        // spare is asserted.
+        let vacated = || {
+            (
+                SortKey([0; 5]),
+                Key::new(Address([0; 32]), Vec::new()),
+                None,
+            )
+        };
+        let mut small = Unread::with_capacity(4);
+        small.extend((0..4).map(|_| vacated()));
+        keep_spare_runs(vec![small]);
+        for capacity in [1, 4, 5, 1_000] {
+            let run = unread_run(capacity);
+            assert!(run.is_empty() && run.capacity() >= capacity);
+            keep_spare_runs(vec![run]);
+        }
+        let huge = Unread::with_capacity(SPARE_ENTRIES_KEPT + 1);
+        let address = huge.as_ptr();
+        keep_spare_runs(vec![huge]);
+        assert!(
+            !SPARE_RUNS
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|run| run.as_ptr() == address),
+            "a run bigger than all the room kept is dropped"
+        );
     }
 
     #[test]
