@@ -26,7 +26,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1_000)]
     pub suite_users: usize,
     /// Runs per measurement of a 10k-transaction block (scaled to the block size, at least
-    /// 3), interleaved across the configurations compared: times are medians, speedups the
+    /// 5), interleaved across the configurations compared: times are medians, speedups the
     /// median of each round's ratio.
     #[arg(long, default_value_t = 7)]
     pub repeat: usize,
@@ -248,8 +248,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let size = block.len();
         // As many transactions per measurement at every size: a 1k block runs in a few
         // milliseconds, and eleven of those made medians that one slow spell of this
-        // shared machine could move by a tenth.
-        let repeat = (args.repeat * 10_000 / size).max(3);
+        // shared machine could move by a tenth. At least 5, so that 3 at full strength
+        // (enough for their median) need not be all of them.
+        let repeat = (args.repeat * 10_000 / size).max(5);
         let graph_runs = interleaved(repeat, &[&|| Ok(build_graph(block, 1))], None)?
             .pop()
             .expect("one configuration");
