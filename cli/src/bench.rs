@@ -116,7 +116,7 @@ impl Samples {
 /// a quiet spell (a 1k-transaction block ran at half speed for its first few rounds).
 /// With a `check`, the machine's strength is read before the first run and after each
 /// (outside the timings): a run was at full strength when the readings on both sides of
-/// it say so.
+/// it say so; rounds go on past `repeat` until enough ran at full strength.
 fn interleaved<T>(
     repeat: usize,
     configs: &[&dyn Fn() -> anyhow::Result<T>],
@@ -135,6 +135,7 @@ fn interleaved<T>(
             full_strength: Vec::new(),
         })
         .collect();
+    let checked = check.is_some();
     let mut at_full_strength = || {
         check.as_deref_mut().is_none_or(|check| {
             let reading = check.read();
@@ -142,7 +143,21 @@ fn interleaved<T>(
         })
     };
     let mut strong_before = at_full_strength();
-    for round in 0..repeat.max(1) {
+    let repeat = repeat.max(1);
+    let mut round = 0;
+    // With a check, rounds go on (up to `MORE_ROUNDS_AT_MOST` times as many) until half
+    // of them, and at least `FULL_STRENGTH_ROUNDS`, ran every configuration at full
+    // strength: a slow spell of this machine lasts seconds, longer than a row's rounds.
+    let enough = |samples: &[Samples], round: usize| {
+        round >= repeat
+            && (!checked
+                || round >= MORE_ROUNDS_AT_MOST * repeat
+                || (0..round)
+                    .filter(|&k| samples.iter().all(|s| s.full_strength[k]))
+                    .count()
+                    >= FULL_STRENGTH_ROUNDS.max(repeat / 2))
+    };
+    while !enough(&samples, round) {
         for config in (0..count).map(|k| (round + k) % count) {
             let started = Instant::now();
             let result = configs[config]()?;
@@ -159,9 +174,14 @@ fn interleaved<T>(
                 .push(strong_before && strong_after);
             strong_before = strong_after;
         }
+        round += 1;
     }
     Ok(samples)
 }
+
+/// How many times the planned rounds a checked measurement may run to find enough at full
+/// strength.
+const MORE_ROUNDS_AT_MOST: usize = 3;
 
 /// Two configurations, interleaved under `check`.
 fn pair<T>(
