@@ -233,7 +233,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "full: rounds whose runs the machine gave at full strength: just before and just after \
          each, a fixed compute kernel ran on the {t} threads at once at 90% of its speed alone \
          and alone within 15% of its fastest, and a cache line's round trip between the \
-         threads took at most twice its fastest (a shared VM's host moves its vCPUs)"
+         threads took at most twice its fastest (a shared VM's host moves its vCPUs); rounds \
+         go on, up to 3 times as many, until half and at least 3 were at full strength"
     );
     println!(
         "{:<12} {:>7} {:>10} {:>10} {:>8} {:>7} {:>7} {:>9} {:>9} {:>8} {:>7} | {:>7} {:>8} {:>7} {:>9} {:>9}",
@@ -630,11 +631,17 @@ mod tests {
         let mut check = CoreCheck::new(1);
         let checked = interleaved(4, &[&run, &run], Some(&mut check)).unwrap();
         // One thread always has its core: whether a run passes depends only on the
-        // one-thread kernel time, so just count the runs.
+        // one-thread kernel time. Rounds go on until 3 passed, or 12 ran.
+        let rounds = checked[0].times.len();
+        assert!((4..=12).contains(&rounds), "{rounds} rounds");
         assert!(
             checked
                 .iter()
-                .all(|s| s.times.len() == 4 && s.full_strength.len() == 4)
+                .all(|s| s.times.len() == rounds && s.full_strength.len() == rounds)
         );
+        let passed = (0..rounds)
+            .filter(|&k| checked.iter().all(|s| s.full_strength[k]))
+            .count();
+        assert!(passed >= 3 || rounds == 12, "{passed} of {rounds} passed");
     }
 }
