@@ -32,8 +32,11 @@ const SLOWER_THAN_FASTEST: f64 = 1.15;
 /// cores (measured: 63 ns near, 320 ns far, nothing between).
 const ROUND_TRIP_OVER_FASTEST: f64 = 2.0;
 
-/// Round trips per helper and check, timed in chunks; the fastest chunk counts.
+/// Round trips per helper and check.
 const ROUND_TRIPS: u64 = 2_000;
+
+/// Round trips timed together; the fastest chunk counts (a chunk the guest's scheduler
+/// interrupted says nothing about the cores).
 const ROUND_TRIP_CHUNK: u64 = 250;
 
 /// What one check measured.
