@@ -517,13 +517,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     )?;
     let alone_speedup = alone_one.speedup(&alone_many);
     let alone_full = alone_one.speedup_at_full_strength(&alone_many);
+    let timed_runs = alone_many.times.len();
     let (alone_one, alone_many) = (alone_one.median(), alone_many.median());
-    // The timed runs come last, after the warm-up's.
+    // The timed runs come last, after the warm-up's (and may be more than `--repeat`: the
+    // check adds rounds until enough ran at full strength).
     let mut uneven: Vec<(f64, Vec<f64>)> = thread_speeds
         .take()
         .into_iter()
         .rev()
-        .take(args.repeat)
+        .take(timed_runs)
         .map(|speeds| {
             let slowest = speeds.iter().copied().fold(f64::MIN, f64::max);
             let fastest = speeds.iter().copied().fold(f64::MAX, f64::min);
@@ -616,7 +618,7 @@ mod tests {
     }
 
     #[test]
-    fn a_checked_run_counts_when_the_readings_on_both_sides_pass() {
+    fn checked_rounds_go_on_until_enough_pass_the_check() {
         let runs = std::cell::Cell::new(0);
         let run = || {
             runs.set(runs.get() + 1);

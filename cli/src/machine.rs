@@ -6,8 +6,9 @@
 //!   each ran up to 1.7x slower side by side than one alone, whatever the code;
 //! - next to another tenant's busy hyperthread: one thread alone ran 1.35x slower;
 //! - the vCPUs on distant cores: a cache line took 320 ns to go to the other thread and
-//!   back instead of 63, and one vCPU ran the transactions alone 17% slower (its memory
-//!   is remote). A 1k conflict-free block then scaled 1.52x instead of 1.79x.
+//!   back instead of 63, and one vCPU ran the transactions alone 17% slower (remote
+//!   memory, probably; not measured). A 1k conflict-free block then scaled 1.52x instead
+//!   of 1.79x.
 //!
 //! A bench that compares 1 thread with 2 in those spells reports the machine, not the
 //! scheduler. [`CoreCheck`] times a fixed compute kernel on one thread and on all threads
