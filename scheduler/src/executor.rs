@@ -975,6 +975,8 @@ struct Schedule<'b> {
     waiting_on: Vec<u32>,
     /// Signature checks, filled in block order by whichever worker is free.
     verified: Vec<Option<Result<VerifiedTransaction<'b>, Status>>>,
+    /// The block's length.
+    transactions: usize,
     next_to_verify: usize,
     /// The block's signatures were checked before it: [`Schedule::verified`] stays empty,
     /// and whoever runs a transaction derives its sender.
@@ -1090,13 +1092,15 @@ impl<'b> Schedule<'b> {
         signal: &Signal,
         graph: Option<&ConflictGraph<u32>>,
     ) -> Option<Work<'b>> {
-        let n = self.verified.len();
+        let n = self.transactions;
         let work = match self.mode {
             Mode::Graph => {
                 let graph = graph.expect("the graph is installed");
                 // `None` for a pre-verified block: the worker derives the sender.
                 let take = |ready: &mut Ready, verified: &mut [Option<_>]| {
-                    ready.pop().map(|j| (j, verified[j as usize].take()))
+                    ready
+                        .pop()
+                        .map(|j| (j, verified.get_mut(j as usize).and_then(Option::take)))
                 };
                 if claimed.is_empty() {
                     let turn = (self.ready.len() / (options.threads * 4)).clamp(1, 16);
@@ -1132,7 +1136,7 @@ impl<'b> Schedule<'b> {
                 })
             }
             Mode::InOrder { next, running } if !running && next < n => {
-                let verified = match self.verified[next].take() {
+                let verified = match self.verified.get_mut(next).and_then(Option::take) {
                     Some(verified) => Some(Some(verified)),
                     // Nobody took its signature yet (or it was checked before the block):
                     // check it, then run it.
@@ -1364,7 +1368,14 @@ fn run_parallel<'b>(
         },
         ready: Ready::default(),
         waiting_on: Vec::new(),
-        verified: (0..n).map(|_| None).collect(),
+        // Taking a `None` from a shared vector still wrote its line, which the other
+        // worker then missed: 0.08 µs a transaction in a 10k uniform block at 2 threads.
+        verified: if options.signatures_verified {
+            Vec::new()
+        } else {
+            (0..n).map(|_| None).collect()
+        },
+        transactions: n,
         next_to_verify: if options.signatures_verified { n } else { 0 },
         signatures_verified: options.signatures_verified,
         idle: 0,
@@ -1751,6 +1762,7 @@ mod tests {
             waiting_on: Vec::new(),
             // Any checked result will do: the schedule only passes it on.
             verified: (0..n).map(|_| Some(Err(Status::BadNonce))).collect(),
+            transactions: n,
             next_to_verify: n,
             signatures_verified: false,
             idle: 0,
