@@ -3,11 +3,10 @@
 use std::collections::{BinaryHeap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::mem::MaybeUninit;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, OnceLock, RwLock};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use hashbrown::{HashTable, hash_table};
 use keyway_host_api::system::is_nonce_key;
 use keyway_host_api::{Access, Address, BlockEnv, Key, Receipt, SignedTransaction, Status};
 use keyway_runtime::{
@@ -151,7 +150,7 @@ pub fn execute_block(
     block: &[SignedTransaction],
     options: &BlockOptions,
 ) -> Result<BlockOutcome, RuntimeError> {
-    let committed = Committed::for_block(block);
+    let committed = Committed::for_block(block, options.threads);
     let view = Overlay {
         base: state,
         committed: &committed,
@@ -369,13 +368,14 @@ fn run_sequential(
 ) -> Result<(Vec<Receipt>, Vec<Unread>), RuntimeError> {
     let mut receipts = Vec::with_capacity(verified.len());
     let mut unread = unread_run(view.committed.declared_writes);
+    let mut arena = view.committed.arena(0);
     for (j, checked) in verified.into_iter().enumerate() {
         let outcome = match checked {
             Ok(verified) => executor.execute(view.for_tx(graph, j as u32), env, &verified)?,
             Err(status) => TxOutcome::rejected(status),
         };
         view.committed
-            .commit(graph, j as u32, outcome.writes, &mut unread);
+            .commit(graph, j as u32, outcome.writes, &mut unread, &mut arena);
         receipts.push(outcome.receipt);
     }
     unread.sort_unstable_by(by_key);
@@ -437,8 +437,6 @@ fn declared_writes(block: &[SignedTransaction]) -> usize {
         .map(|t| t.tx.access_list.writes.len() + 1)
         .sum()
 }
-
-const SHARDS: usize = 64;
 
 /// Below this many written keys, the state diff is sorted on one thread.
 const PARALLEL_SORT_FROM: usize = 4_096;
@@ -694,34 +692,92 @@ fn cut_into_ranges<'r, 'm>(
 /// One key range of every run.
 type MergeRange<'r, 'm> = (Vec<&'r [(SortKey, &'m Published)]>, Vec<&'r mut [Entry]>);
 
-/// Writes of committed transactions, sharded so workers rarely wait for each other.
+/// Writes of committed transactions that later ones of the block read: one table, sized
+/// for every write the block can make (it never grows), that workers read and fill
+/// without locks.
+///
+/// The conflict graph makes that safe. A key's writers run one after another, each after
+/// the key's readers before it, and each publishes before any dependent starts (that
+/// start goes through the schedule's lock, after the commit). So a slot's entry changes
+/// only while no one reads its key; what may run at the same time is other keys' inserts,
+/// which claim empty slots by compare-and-swap. Entries stay in their workers' arenas
+/// until the block ends, so one replaced under a reader that came for another key with
+/// the same hash (which then compares keys and moves on) is still there to read.
+///
+/// 64 shards of maps behind read-write locks, with a filter of published bits, cost a
+/// read four cache lines that both workers wrote (filter word, lock, control bytes,
+/// entry) and a write three atomic read-modify-writes; here a read costs the slot's line
+/// and the entry, and a write one compare-and-swap.
 struct Committed {
-    shards: Vec<RwLock<Shard>>,
+    slots: Box<[Slot]>,
+    /// `slots.len() - 1` (a power of two minus one).
+    mask: usize,
+    /// Keys come from transactions, so hashing is seeded per block (foldhash: fast, and
+    /// resistant to precomputed collisions); no result depends on hash order.
     hasher: foldhash::fast::RandomState,
-    /// A bit per bucket of key hashes, set when a key in the bucket is published. Most
-    /// keys a transaction reads were not written earlier in the block: a clear bit skips
-    /// the shard's lock (a cache line both workers write) and its map.
-    published: Vec<AtomicU64>,
+    /// Each worker's entries; worker `t` holds `arenas[t]` locked for the whole block.
+    arenas: Vec<Mutex<Arena>>,
     /// The writes the block declares, plus one nonce each ([`declared_writes`]).
     declared_writes: usize,
 }
 
-/// Buckets of [`Committed::published`] for a block declaring `writes` writes: about
-/// eight bits per write, a power of two from 2^15 (4 KiB) to 2^20 (128 KiB). A filter sized
-/// to the block stays in the nearer caches; with 2^20 bits for every block, loading the
-/// word was a quarter of a lookup's own time in a 10k block.
-fn published_bits(writes: usize) -> usize {
-    writes
-        .saturating_mul(8)
-        .next_power_of_two()
-        .clamp(1 << 15, 1 << 20)
+/// A key's place in [`Committed`]. All zero is empty.
+#[repr(C)]
+struct Slot {
+    /// The key's hash with its lowest bit set (0: empty).
+    tag: AtomicU64,
+    /// The key's latest published write, in an arena; null while its insert is under way.
+    entry: AtomicPtr<Published>,
 }
 
-/// Keys come from transactions, so hashing is seeded per block (foldhash: fast, and
-/// resistant to precomputed collisions); no result depends on hash order. A table rather
-/// than a map: the hash that picks the shard and the filter's bit also finds the entry,
-/// so each key is hashed once per lookup.
-type Shard = HashTable<Published>;
+/// Published entries of one worker, in chunks that never reallocate: an entry's address
+/// holds until the block ends.
+#[derive(Default)]
+struct Arena {
+    chunks: Vec<Vec<Published>>,
+}
+
+/// Entries per arena chunk.
+const ARENA_CHUNK: usize = 1_024;
+
+impl Arena {
+    /// Moves `entry` in; its address is valid for as long as the arena.
+    fn keep(&mut self, entry: Published) -> *mut Published {
+        if self
+            .chunks
+            .last()
+            .is_none_or(|chunk| chunk.len() == chunk.capacity())
+        {
+            self.chunks.push(Vec::with_capacity(ARENA_CHUNK));
+        }
+        let chunk = self.chunks.last_mut().expect("a chunk with room");
+        chunk.push(entry);
+        // SAFETY: the entry just pushed is at `len - 1`; the chunk never grows past its
+        // capacity, so its buffer (and the entry) never moves.
+        unsafe { chunk.as_mut_ptr().add(chunk.len() - 1) }
+    }
+}
+
+/// Slots for a block that may write `writes` keys: at least twice as many, a power of
+/// two, so probes stay short and an empty slot always ends them.
+fn slots_for(writes: usize) -> usize {
+    writes.saturating_mul(2).max(64).next_power_of_two()
+}
+
+/// `count` empty slots, as zeroed memory: a large table comes as fresh zero pages, of
+/// which only those a write lands on are ever touched.
+fn empty_slots(count: usize) -> Box<[Slot]> {
+    let layout = std::alloc::Layout::array::<Slot>(count).expect("a table that fits in memory");
+    // SAFETY: the layout has a nonzero size (count >= 64); an all-zero `Slot` is a valid,
+    // empty one (tag 0, null pointer); and the box frees it with this same layout.
+    unsafe {
+        let slots = std::alloc::alloc_zeroed(layout).cast::<Slot>();
+        if slots.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        Box::from_raw(std::ptr::slice_from_raw_parts_mut(slots, count))
+    }
+}
 
 /// Key and value bytes that fit stay inside the published entry.
 const INLINE: usize = 54;
@@ -806,99 +862,126 @@ impl Published {
 }
 
 impl Committed {
-    /// Room for about `writes` keys, so the maps do not rehash while workers wait on them.
-    fn new(writes: usize) -> Self {
-        let hasher = foldhash::fast::RandomState::default();
-        let per_shard = writes.div_ceil(SHARDS) + writes.div_ceil(SHARDS) / 4;
+    /// Room for `writes` writes in all, of which `declared` declared ones (with a nonce
+    /// each, [`declared_writes`]), for `threads` workers.
+    fn new(writes: usize, declared: usize, threads: usize) -> Self {
+        let slots = slots_for(writes);
         Committed {
-            shards: (0..SHARDS)
-                .map(|_| RwLock::new(HashTable::with_capacity(per_shard)))
-                .collect(),
-            hasher,
-            published: (0..published_bits(writes) / 64)
-                .map(|_| AtomicU64::new(0))
-                .collect(),
-            declared_writes: writes,
+            slots: empty_slots(slots),
+            mask: slots - 1,
+            hasher: foldhash::fast::RandomState::default(),
+            arenas: (0..threads.max(1)).map(|_| Mutex::default()).collect(),
+            declared_writes: declared,
         }
     }
 
-    /// Room for the writes `block` declares, plus one nonce each.
-    fn for_block(block: &[SignedTransaction]) -> Self {
-        Self::new(declared_writes(block))
+    /// Room for every write `block` can make, for `threads` workers: those it declares,
+    /// a nonce each, and one more each (a deploy's or instantiation's second implicit
+    /// write).
+    fn for_block(block: &[SignedTransaction], threads: usize) -> Self {
+        let declared = declared_writes(block);
+        Self::new(declared + block.len(), declared, threads)
     }
 
-    /// The shard of a key's hash (its low bits).
-    fn shard(&self, hash: u64) -> &RwLock<Shard> {
-        &self.shards[hash as usize % SHARDS]
+    /// Worker `t`'s arena, for the whole block.
+    fn arena(&self, t: usize) -> std::sync::MutexGuard<'_, Arena> {
+        self.arenas[t]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The word and bit of [`Committed::published`] for a key's hash (its high bits, so
-    /// keys of one shard spread over the filter).
-    fn published_bit(&self, hash: u64) -> (&AtomicU64, u64) {
-        // The filter's length is a power of two.
-        let bucket = (hash >> 32) as usize & (self.published.len() * 64 - 1);
-        (&self.published[bucket / 64], 1 << (bucket % 64))
+    /// The first slot a key's hash probes. foldhash is good in its high bits: fold them
+    /// down.
+    fn home(&self, hash: u64) -> usize {
+        (hash ^ (hash >> 32)) as usize & self.mask
     }
 
-    /// Makes transaction `j`'s writes visible to its dependents, moving them in. Without
-    /// dependents, no later transaction of the block reads or writes its keys: they go to
-    /// `unread` instead, sparing the shared maps (a conflict-free block never takes their
-    /// locks). Returns whether `j` had no dependents.
+    /// The entry of `slot` if it holds `key` (`tag` and `hash` are the key's).
+    fn holding<'c>(&'c self, slot: &Slot, tag: u64, hash: u64, key: &Key) -> Option<&'c Published> {
+        if slot.tag.load(Ordering::Acquire) != tag {
+            return None;
+        }
+        let entry = slot.entry.load(Ordering::Acquire);
+        // SAFETY: a non-null entry points into an arena of `self`, where it stays, never
+        // changed, until `self` is dropped.
+        let entry = unsafe { entry.as_ref() }?;
+        entry.is(hash, key).then_some(entry)
+    }
+
+    /// Makes transaction `j`'s writes visible to its dependents (entries into `arena`).
+    /// Without dependents, no later transaction of the block reads or writes its keys:
+    /// they go to `unread` instead, sparing the shared table (a conflict-free block never
+    /// touches it). Returns whether `j` had no dependents.
     fn commit(
         &self,
         graph: &ConflictGraph<u32>,
         j: u32,
         writes: WriteSet,
         unread: &mut Unread,
+        arena: &mut Arena,
     ) -> bool {
         let no_dependents = graph.successors(j).is_empty();
         if no_dependents {
             unread.extend(writes.into_iter().map(|(key, value)| entry(key, value)));
         } else {
-            self.publish(writes);
+            self.publish(writes, arena);
         }
         no_dependents
     }
 
-    /// Makes writes visible to every later reader.
-    fn publish(&self, writes: WriteSet) {
+    /// Makes writes visible to every later reader; their entries go into `arena`.
+    fn publish(&self, writes: WriteSet, arena: &mut Arena) {
         for (key, value) in writes {
             let hash = self.hasher.hash_one(&key);
-            // Readers see the bit no later than the value: both are in place before this
-            // transaction commits, and its dependents start after that.
-            let (word, bit) = self.published_bit(hash);
-            word.fetch_or(bit, Ordering::Relaxed);
-            let mut shard = self.shard(hash).write().unwrap_or_else(|e| e.into_inner());
-            let published = Published::new(hash, &key, value.as_deref());
-            match shard.entry(hash, |held| held.is(hash, &key), |held| held.hash) {
-                hash_table::Entry::Occupied(mut held) => *held.get_mut() = published,
-                hash_table::Entry::Vacant(vacant) => {
-                    vacant.insert(published);
+            let tag = hash | 1;
+            let entry = arena.keep(Published::new(hash, &key, value.as_deref()));
+            let mut at = self.home(hash);
+            let mut placed = false;
+            for _ in 0..self.slots.len() {
+                let slot = &self.slots[at];
+                let claimed = slot
+                    .tag
+                    .compare_exchange(0, tag, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok();
+                if claimed || self.holding(slot, tag, hash, &key).is_some() {
+                    slot.entry.store(entry, Ordering::Release);
+                    placed = true;
+                    break;
                 }
+                at = (at + 1) & self.mask;
             }
+            assert!(
+                placed,
+                "a block wrote more keys than its declarations allow for ({} slots)",
+                self.slots.len()
+            );
         }
     }
 
     /// The block's state diff: the final value of every key written, sorted by key. The
-    /// maps hold the last value of each key written by a transaction with dependents:
+    /// table holds the last value of each key written by a transaction with dependents:
     /// writers of one key commit in block order (each depends on the previous), and each
     /// commit replaces the value before it. A key in an `unread` run (each sorted) was
-    /// written last by a transaction without dependents, whose value replaces the maps'.
-    /// The maps' entries are sorted, and all are merged, on `threads` threads.
+    /// written last by a transaction without dependents, whose value replaces the
+    /// table's. The table's entries are sorted, and all are merged, on `threads` threads.
     fn into_state_diff(self, mut unread: Vec<Unread>, threads: usize) -> WriteSet {
-        let shards: Vec<_> = self
-            .shards
-            .into_iter()
-            .map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner()))
+        let parts = if self.declared_writes < PARALLEL_SORT_FROM {
+            1
+        } else {
+            threads.max(1)
+        };
+        let ranges: Vec<&[Slot]> = self
+            .slots
+            .chunks(self.slots.len().div_ceil(parts))
             .collect();
-        let per_thread = shards.len().div_ceil(threads.max(1));
-        let groups: Vec<&[Shard]> =
-            if shards.iter().map(HashTable::len).sum::<usize>() < PARALLEL_SORT_FROM {
-                vec![&shards]
-            } else {
-                shards.chunks(per_thread).collect()
-            };
-        let maps = on_threads(groups, |group| MapRun::sorted(group.iter().flatten()));
+        let maps = on_threads(ranges, |slots| {
+            // SAFETY: as in `holding`: entries live in `self`'s arenas until it drops.
+            MapRun::sorted(
+                slots
+                    .iter()
+                    .filter_map(|slot| unsafe { slot.entry.load(Ordering::Acquire).as_ref() }),
+            )
+        });
         let map_runs: Vec<&[(SortKey, &Published)]> = maps.iter().map(|m| &m.order[..]).collect();
         let unread_runs: Vec<&mut [Entry]> = unread.iter_mut().map(|run| &mut run[..]).collect();
         let merged = merge_in_ranges(map_runs, unread_runs, threads);
@@ -908,14 +991,20 @@ impl Committed {
 
     fn get(&self, key: &Key) -> Option<Option<Vec<u8>>> {
         let hash = self.hasher.hash_one(key);
-        let (word, bit) = self.published_bit(hash);
-        if word.load(Ordering::Relaxed) & bit == 0 {
-            return None;
+        let tag = hash | 1;
+        let mut at = self.home(hash);
+        // The table is never more than half full: an empty slot ends every probe.
+        for _ in 0..self.slots.len() {
+            let slot = &self.slots[at];
+            if slot.tag.load(Ordering::Acquire) == 0 {
+                return None;
+            }
+            if let Some(entry) = self.holding(slot, tag, hash, key) {
+                return Some(entry.value());
+            }
+            at = (at + 1) & self.mask;
         }
-        let shard = self.shard(hash).read().unwrap_or_else(|e| e.into_inner());
-        shard
-            .find(hash, |held| held.is(hash, key))
-            .map(Published::value)
+        None
     }
 }
 
@@ -1397,8 +1486,12 @@ fn run_parallel<'b>(
         signal.notify_all();
     };
 
-    let worker = |builds_graph: bool| {
+    let worker = |t: usize| {
+        // The second worker builds the graph (the first is the calling thread, which
+        // starts at once).
+        let builds_graph = t == 1;
         let mut unread = unread_run(view.committed.declared_writes);
+        let mut arena = view.committed.arena(t);
         // This worker's receipts, placed in block order after the block: a shared vector
         // of them, made by the calling thread, cost each other worker a cache miss from
         // that thread's cache per transaction.
@@ -1522,11 +1615,12 @@ fn run_parallel<'b>(
                     // Writes become visible before any dependent can start. Before the
                     // graph, every write is published (dependents are not known yet).
                     let no_dependents = if in_order {
-                        view.committed.publish(outcome.writes);
+                        view.committed.publish(outcome.writes, &mut arena);
                         false
                     } else {
                         let graph = &plan.get().expect("installed").graph;
-                        view.committed.commit(graph, j, outcome.writes, &mut unread)
+                        view.committed
+                            .commit(graph, j, outcome.writes, &mut unread, &mut arena)
                     };
                     receipts.push((j, outcome.receipt));
                     uncounted += 1;
@@ -1566,8 +1660,7 @@ fn run_parallel<'b>(
         unread.sort_unstable_by(by_key);
         (unread, receipts)
     };
-    let roles: Vec<bool> = (0..options.threads).map(|t| t == 1).collect();
-    let per_worker = on_threads(roles, worker);
+    let per_worker = on_threads((0..options.threads).collect(), worker);
     let schedule = schedule.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(fault) = schedule.fault {
         return Err(fault);
@@ -1947,7 +2040,7 @@ mod tests {
                 .collect();
         cases.sort();
         cases.dedup();
-        let committed = Committed::new(cases.len());
+        let committed = Committed::new(2 * cases.len(), cases.len(), 1);
         // Each key first gets a value of another size, so every case also replaces one.
         for (key, value) in &cases {
             let mut first = WriteSet::new();
@@ -1955,10 +2048,10 @@ mod tests {
                 key.clone(),
                 value.as_ref().map_or(Some(vec![1; 70]), |_| None),
             );
-            committed.publish(first);
+            committed.publish(first, &mut committed.arena(0));
             let mut set = WriteSet::new();
             set.insert(key.clone(), value.clone());
-            committed.publish(set);
+            committed.publish(set, &mut committed.arena(0));
         }
         for (key, value) in &cases {
             assert_eq!(committed.get(key), Some(value.clone()), "{key:?}");
@@ -1971,6 +2064,47 @@ mod tests {
             .map(|(key, value)| (key.clone(), value.map(<[u8]>::to_vec)))
             .collect();
         assert_eq!(got, cases);
+    }
+
+    #[test]
+    fn keys_published_at_once_by_many_workers_all_read_back() {
+        // Four workers fill one small table at once (distinct keys, as the graph allows),
+        // each replacing its keys' values once and reading them back while the others
+        // insert theirs.
+        let threads = 4;
+        let keys = tricky_keys(2_000, 11);
+        let committed = Committed::new(keys.len(), keys.len(), threads);
+        let value = |k: usize, round: u8| Some(vec![round; k % 90]);
+        std::thread::scope(|scope| {
+            for t in 0..threads {
+                let (committed, keys) = (&committed, &keys);
+                scope.spawn(move || {
+                    let mut arena = committed.arena(t);
+                    let mine: Vec<usize> = (t..keys.len()).step_by(threads).collect();
+                    for round in [1, 2] {
+                        for &k in &mine {
+                            let mut set = WriteSet::new();
+                            set.insert(keys[k].clone(), value(k, round));
+                            committed.publish(set, &mut arena);
+                            assert_eq!(committed.get(&keys[k]), Some(value(k, round)));
+                        }
+                    }
+                });
+            }
+        });
+        for (k, key) in keys.iter().enumerate() {
+            assert_eq!(committed.get(key), Some(value(k, 2)), "key {k}");
+        }
+        let diff = committed.into_state_diff(vec![], 2);
+        assert_eq!(diff.len(), keys.len());
+        let expected: WriteSet = {
+            let mut set = WriteSet::new();
+            for (k, key) in keys.iter().enumerate() {
+                set.insert(key.clone(), value(k, 2));
+            }
+            set
+        };
+        assert!(diff == expected);
     }
 
     #[test]
@@ -2002,10 +2136,11 @@ mod tests {
         let graph = builder.build();
         let expected = WriteSet::merged(sets.clone());
         for threads in [1, 2, 3, 8] {
-            let committed = Committed::new(keys.len());
+            let committed = Committed::new(keys.len(), keys.len(), threads);
             let mut unread = Unread::new();
             for (j, set) in sets.iter().cloned().enumerate() {
-                committed.commit(&graph, j as u32, set, &mut unread);
+                let arena = &mut committed.arena(j % threads);
+                committed.commit(&graph, j as u32, set, &mut unread, arena);
             }
             assert_eq!(unread.len(), half, "one unread write per pair of writers");
             unread.sort_unstable_by(by_key);
@@ -2061,7 +2196,7 @@ mod tests {
             (next(4) != 0).then(|| vec![tag; next(70) as usize])
         };
         for threads in [1, 2, 3, 8] {
-            let committed = Committed::new(keys.len());
+            let committed = Committed::new(keys.len(), keys.len(), threads);
             let mut runs: Vec<Unread> = vec![Unread::new(); 4];
             let mut expected = Vec::new();
             for key in &keys {
@@ -2071,7 +2206,7 @@ mod tests {
                     let mut set = WriteSet::new();
                     let published = value(&mut next, 1);
                     set.insert(key.clone(), published.clone());
-                    committed.publish(set);
+                    committed.publish(set, &mut committed.arena(0));
                     last = Some(published);
                 }
                 if place != 0 {
