@@ -497,9 +497,10 @@ fn map_place<'m>(&(sort_key, entry): &(SortKey, &'m Published)) -> (SortKey, &'m
     (sort_key, entry.key_bytes())
 }
 
-/// Writes left in the maps, sorted by key where they are: 48-byte (sort key, entry)
-/// pairs are sorted, not the entries, and an entry becomes a key and a value (two
-/// allocations) only if it is final.
+/// Published writes (from a range of [`Committed`]'s slots; `maps` where runs of them
+/// are passed on), sorted by key where they are: 48-byte (sort key, entry) pairs are
+/// sorted, not the entries, and an entry becomes a key and a value (two allocations) only
+/// if it is final.
 struct MapRun<'m> {
     /// In key order.
     order: Vec<(SortKey, &'m Published)>,
@@ -529,8 +530,8 @@ fn entries_in(maps: &[&[(SortKey, &Published)]], unread: &[&mut [Entry]]) -> usi
 
 /// Merges the maps' runs and the unread runs, each sorted, into `out` (the state diff, or
 /// one key range of it), which has room for all; returns how many writes it filled in,
-/// from the start. No key is in two runs of one kind: a key lives in one shard, and a
-/// write without dependents is the last to its key. A key in both kinds was written last
+/// from the start. No key is in two runs of one kind: a key has one slot of the table,
+/// and a write without dependents is the last to its key. A key in both kinds was written last
 /// by a transaction without dependents: its unread value wins, and the maps' older one is
 /// dropped unconverted. Unread entries are moved out, leaving empty ones behind.
 fn merge_runs(
