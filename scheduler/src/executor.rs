@@ -53,9 +53,10 @@ pub enum Priority {
     /// block's work per thread (paths in one step tie), and only if, when the transaction
     /// becomes ready, its path is at least 3/4 of the work per thread still to run
     /// (estimated from the transactions not yet started): a greedy schedule ends within
-    /// the longest path of that (Graham's bound), so shorter ones go in block order. Ordering every ready
-    /// transaction by path walked the block's memory out of order for nothing: 10k
-    /// uniform, zipf and mix blocks ran 4-7% slower at 2 threads than in block order.
+    /// the longest path of that (Graham's bound), so shorter ones go in block order.
+    /// Ordering every ready transaction by path walked the block's memory out of order
+    /// for nothing: 10k uniform, zipf and mix blocks ran 4-7% slower at 2 threads than in
+    /// block order.
     #[default]
     CriticalPath,
     /// Block order.
@@ -908,8 +909,9 @@ impl Committed {
 
     /// Makes transaction `j`'s writes visible to its dependents (entries into `arena`).
     /// Without dependents, no later transaction of the block reads or writes its keys:
-    /// they go to `unread` instead, sparing the shared table (a conflict-free block never
-    /// touches it). Returns whether `j` had no dependents; `Err` as [`Committed::publish`].
+    /// they go to `unread` instead, sparing the shared table (in a conflict-free block,
+    /// only the transactions run before the graph arrived publish). Returns whether `j`
+    /// had no dependents; `Err` as [`Committed::publish`].
     fn commit(
         &self,
         graph: &ConflictGraph<u32>,
@@ -1143,11 +1145,7 @@ impl<'b> Schedule<'b> {
     /// `i`'s priority as it becomes ready (kept until it is taken): its path level if the
     /// path is critical, at least 3/4 of the work per thread left (estimated from the
     /// transactions not started, in the levels' steps of 1/64 of the block's work per
-    /// thread); otherwise 0, block order.
-    /// A greedy schedule ends within the longest path of the work per thread (Graham),
-    /// so only a path near that long can hold the block up; ordering the rest by path
-    /// as well walked memory out of order for nothing (zipf and mix blocks, whose hot
-    /// keys' chains run through the block, ran faster in block order).
+    /// thread); otherwise 0, block order (see [`Priority::CriticalPath`]).
     fn priority(&self, i: usize, priorities: &[u64]) -> u64 {
         let level = priorities[i];
         let (n, left) = (
@@ -1643,29 +1641,22 @@ fn run_parallel<'b>(
                             "executing transaction {j} panicked"
                         )))
                     });
-                    let outcome = match result {
-                        Ok(outcome) => outcome,
-                        Err(fault) => {
-                            let mut guard = lock();
-                            fail(&mut guard, fault);
-                            claimed.clear();
-                            held = Some(guard);
-                            continue;
-                        }
-                    };
                     // Writes become visible before any dependent can start. Before the
                     // graph, every write is published (dependents are not known yet).
-                    let committing = if in_order {
-                        view.committed
-                            .publish(outcome.writes, &mut arena)
-                            .map(|()| false)
-                    } else {
-                        let graph = &plan.get().expect("installed").graph;
-                        view.committed
-                            .commit(graph, j, outcome.writes, &mut unread, &mut arena)
-                    };
-                    let no_dependents = match committing {
-                        Ok(no_dependents) => no_dependents,
+                    let committing = result.and_then(|outcome| {
+                        let no_dependents = if in_order {
+                            view.committed
+                                .publish(outcome.writes, &mut arena)
+                                .map(|()| false)
+                        } else {
+                            let graph = &plan.get().expect("installed").graph;
+                            view.committed
+                                .commit(graph, j, outcome.writes, &mut unread, &mut arena)
+                        }?;
+                        Ok((no_dependents, outcome.receipt))
+                    });
+                    let (no_dependents, receipt) = match committing {
+                        Ok(committed) => committed,
                         Err(fault) => {
                             let mut guard = lock();
                             fail(&mut guard, fault);
@@ -1674,7 +1665,7 @@ fn run_parallel<'b>(
                             continue;
                         }
                     };
-                    receipts.push((j, outcome.receipt));
+                    receipts.push((j, receipt));
                     uncounted += 1;
                     // No one waits on a transaction without dependents: with work
                     // claimed, this worker goes on without the lock (the block is not
