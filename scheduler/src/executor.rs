@@ -153,6 +153,9 @@ pub fn execute_block(
     block: &[SignedTransaction],
     options: &BlockOptions,
 ) -> Result<BlockOutcome, RuntimeError> {
+    if options.threads > 1 && !block.is_empty() {
+        crate::pool::wake_helpers(options.threads);
+    }
     let committed = Committed::for_block(block, options.threads);
     let view = Overlay {
         base: state,

@@ -11,7 +11,9 @@
 //! 113/140 µs, 90th percentile 4042/288 µs and worst 4608/3693 µs when spawned; kept and
 //! placed so, 41/63, 57/99 and 112/174 µs. A helper stays awake for [`STAY_AWAKE`] after
 //! a job, so the state diff's merge, which follows a block's transactions at once, finds
-//! it running.
+//! it running, and after a wake-up: a block wakes its helpers as it begins
+//! ([`wake_helpers`]): the helper of a 1k-transfer block then began a median of 27 µs in,
+//! not 77.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -74,6 +76,16 @@ pub(crate) fn on_threads<T: Send, R: Send>(parts: Vec<T>, f: impl Fn(T) -> R + S
                 .expect("every part ran")
         })
         .collect()
+}
+
+/// Wakes the helpers the next call of [`on_threads`] with `parts` parts will take, so that
+/// they run by the time their jobs come: a sleeping helper started its job 40-75 µs after
+/// the call. The caller does other work meanwhile (a block: sizing its tables).
+pub(crate) fn wake_helpers(parts: usize) {
+    let idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
+    for helper in idle.iter().rev().take(parts.saturating_sub(1)) {
+        helper.thread.unpark();
+    }
 }
 
 /// Counts down the helpers still running a job; the last one wakes the caller.
@@ -175,6 +187,8 @@ impl Helper {
                     }
                 } else {
                     std::thread::park();
+                    // Woken: a job is on its way (or came), so stay awake for it.
+                    idle_since = None;
                 }
                 continue;
             };
