@@ -1121,24 +1121,27 @@ enum Mode {
     Graph,
 }
 
-/// Scheduling state shared by the workers, behind one mutex.
+/// Scheduling state shared by the workers, behind one mutex. In declared order
+/// (`repr(C)`), and the mutex aligned to a line pair ([`Lines`]): what every turn of the
+/// lock changes (the commit count, what was taken and released) shares the lock's line.
+#[repr(C)]
 struct Schedule<'b> {
-    mode: Mode,
+    /// Transactions committed, counted under the lock, which a worker takes after every
+    /// commit but those within a claimed run (counted at its next turn). An atomic counter
+    /// of its own cost each such commit one more line from the other worker's core: its
+    /// `lock xadd` drew a fifth of the worker loop's samples in a 10k uniform block.
+    committed: usize,
+    /// Transactions taken to run (in order, or from [`Schedule::ready`]).
+    started: usize,
     /// Ready transactions, highest priority first.
     ready: Ready,
+    mode: Mode,
     /// Predecessors not yet committed, per transaction (filled when the graph arrives).
     waiting_on: Vec<u32>,
     /// Signature checks, filled in block order by whichever worker is free.
     verified: Vec<Option<Result<VerifiedTransaction<'b>, Status>>>,
     /// The block's length.
     transactions: usize,
-    /// Transactions taken to run (in order, or from [`Schedule::ready`]).
-    started: usize,
-    /// Transactions committed, counted under the lock, which a worker takes after every
-    /// commit but those within a claimed run (counted at its next turn). An atomic counter
-    /// of its own cost each such commit one more line from the other worker's core: its
-    /// `lock xadd` drew a fifth of the worker loop's samples in a 10k uniform block.
-    committed: usize,
     next_to_verify: usize,
     /// The block's signatures were checked before it: [`Schedule::verified`] stays empty,
     /// and whoever runs a transaction derives its sender.
@@ -1146,6 +1149,19 @@ struct Schedule<'b> {
     /// Workers asleep on the condition variable: only they need a (system-call) wake-up.
     idle: usize,
     fault: Option<RuntimeError>,
+}
+
+/// `T` alone in its pair of cache lines (the unit Intel's adjacent-line prefetcher
+/// fetches): the schedule and the signal lived on the caller's stack, next to each other
+/// and to what workers read there.
+#[repr(C, align(128))]
+struct Lines<T>(T);
+
+impl<T> std::ops::Deref for Lines<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 /// How workers learn that work appeared: spinning workers watch `events` without taking
@@ -1360,11 +1376,12 @@ impl<'b> Schedule<'b> {
 /// one touches one cache line, where a heap of thousands sifts through a dozen, each last
 /// written by the other worker. Transactions released later are [`Released`].
 #[derive(Default)]
+#[repr(C)]
 struct Ready {
-    /// (priority, transaction), sorted highest first; `sorted[taken..]` are left.
-    sorted: Vec<(u64, u32)>,
     taken: usize,
     released: Released,
+    /// (priority, transaction), sorted highest first; `sorted[taken..]` are left.
+    sorted: Vec<(u64, u32)>,
 }
 
 impl Ready {
@@ -1425,13 +1442,14 @@ impl Ready {
 /// a transaction at 2 threads: each pop sifted through lines the other worker had
 /// written. The few above 0 are a heap.
 #[derive(Default)]
+#[repr(C)]
 struct Released {
+    lowest_len: usize,
+    above: BinaryHeap<(u64, std::cmp::Reverse<u32>)>,
     /// A bit per transaction of priority 0.
     lowest: Vec<u64>,
     /// A bit per word of `lowest` that is not zero.
     summary: Vec<u64>,
-    lowest_len: usize,
-    above: BinaryHeap<(u64, std::cmp::Reverse<u32>)>,
 }
 
 impl Released {
@@ -1544,7 +1562,7 @@ fn run_parallel<'b>(
     options: &BlockOptions,
 ) -> Result<(Vec<Receipt>, Vec<Unread>, GraphStats, Duration), RuntimeError> {
     let n = block.len();
-    let schedule = Mutex::new(Schedule {
+    let schedule = Lines(Mutex::new(Schedule {
         mode: Mode::InOrder {
             next: 0,
             running: false,
@@ -1565,12 +1583,12 @@ fn run_parallel<'b>(
         signatures_verified: options.signatures_verified,
         idle: 0,
         fault: None,
-    });
-    let signal = Signal {
+    }));
+    let signal = Lines(Signal {
         events: AtomicU64::new(0),
         sleep: Condvar::new(),
         released: AtomicUsize::new(0),
-    };
+    });
     let plan: OnceLock<Planned> = OnceLock::new();
     let fail = |guard: &mut std::sync::MutexGuard<'_, Schedule<'b>>, fault: RuntimeError| {
         guard.fault.get_or_insert(fault);
@@ -1756,7 +1774,7 @@ fn run_parallel<'b>(
         (unread, receipts)
     };
     let per_worker = on_threads((0..options.threads).collect(), worker);
-    let schedule = schedule.into_inner().unwrap_or_else(|e| e.into_inner());
+    let schedule = schedule.0.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(fault) = schedule.fault {
         return Err(fault);
     }
