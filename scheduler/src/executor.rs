@@ -1400,13 +1400,11 @@ impl Ready {
 
     /// The transaction [`Ready::pop`] would take.
     fn peek(&self) -> Option<u32> {
+        // Higher priority first, then the earlier transaction.
+        let rank = |(priority, j): (u64, u32)| (priority, std::cmp::Reverse(j));
         let from_sorted = self.sorted.get(self.taken).copied();
         match (from_sorted, self.released.peek()) {
-            (Some(first), Some(other))
-                if other.0 > first.0 || (other.0 == first.0 && other.1 < first.1) =>
-            {
-                Some(other.1)
-            }
+            (Some(first), Some(other)) if rank(other) > rank(first) => Some(other.1),
             (Some((_, j)), _) => Some(j),
             (None, other) => other.map(|(_, j)| j),
         }
@@ -1439,9 +1437,10 @@ impl Ready {
 /// Transactions released by commits, highest priority first, ties in block order. Most
 /// have priority 0 (in a wide block, all: see [`Priority::CriticalPath`]); those are bits
 /// in block order, found through a word of summary bits per 64 words, so taking one reads
-/// the summary words up to the first set one (25 at most in a 100k block) and one word. A binary heap of them, thousands deep in a 10k uniform block, cost 0.27 µs
-/// a transaction at 2 threads: each pop sifted through lines the other worker had
-/// written. The few above 0 are a heap.
+/// the summary words up to the first set one (25 at most in a 100k block) and one word.
+/// A binary heap of them, thousands deep in a 10k uniform block, cost 0.27 µs a
+/// transaction at 2 threads: each pop sifted through lines the other worker had written.
+/// The few above 0 are a heap.
 #[derive(Default)]
 #[repr(C)]
 struct Released {
