@@ -168,6 +168,8 @@ pub struct GraphBuilder<Id, K> {
     pred_offsets: Vec<u32>,
     preds: Vec<u32>,
     scratch: Vec<u32>,
+    /// Distinct keys written so far.
+    written_keys: usize,
 }
 
 impl<Id, K: Hash> Default for GraphBuilder<Id, K> {
@@ -189,6 +191,7 @@ impl<Id, K: Hash> GraphBuilder<Id, K> {
             pred_offsets: vec![0],
             preds: Vec::new(),
             scratch: Vec::new(),
+            written_keys: 0,
         }
     }
 
@@ -223,6 +226,9 @@ impl<Id, K: Hash> GraphBuilder<Id, K> {
             let mut state = self.keys.get(slot);
             if state.last_writer == j {
                 continue; // listed twice
+            }
+            if state.last_writer == NONE {
+                self.written_keys += 1;
             }
             if state.latest_reader == NONE {
                 if state.last_writer != NONE {
@@ -304,6 +310,7 @@ impl<Id, K: Hash> GraphBuilder<Id, K> {
             preds: self.preds,
             succ_offsets,
             succs,
+            written_keys: self.written_keys,
         }
     }
 }
@@ -318,6 +325,7 @@ pub struct ConflictGraph<Id> {
     preds: Vec<u32>,
     succ_offsets: Vec<u32>,
     succs: Vec<u32>,
+    written_keys: usize,
 }
 
 /// Shape of a block's conflict graph.
@@ -382,6 +390,13 @@ impl<Id> ConflictGraph<Id> {
     /// Number of edges.
     pub fn edge_count(&self) -> usize {
         self.preds.len()
+    }
+
+    /// Number of distinct keys written, however many times each: what a table of the
+    /// block's writes must hold. Keys are told apart by their hashes, so two keys whose
+    /// hashes collide count once.
+    pub fn written_keys(&self) -> usize {
+        self.written_keys
     }
 
     /// For each transaction, the heaviest path from it to the end of the block, its own
@@ -511,6 +526,18 @@ mod tests {
         let stats = g.stats();
         assert_eq!((stats.edges, stats.span), (7, 4));
         assert!((stats.parallelism() - 1.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn written_keys_count_each_key_once_and_never_a_key_only_read() {
+        let g = graph(&[
+            (&["r"], &["a", "b"]),
+            (&["a"], &["b", "b"]),
+            (&["r", "c"], &[]),
+            (&["c"], &["c", "a"]),
+        ]);
+        assert_eq!(g.written_keys(), 3);
+        assert_eq!(graph(&[(&["r"], &[])]).written_keys(), 0);
     }
 
     #[test]
