@@ -21,17 +21,10 @@ const SIZE: usize = 10_000;
 
 fn blocks(c: &mut Criterion) {
     let mut workload = Workload::new(10_000).expect("the token workload");
-    let patterns = [
-        Pattern::Disjoint,
-        Pattern::Uniform,
-        Pattern::Zipf { s: 1.0 },
-        Pattern::HotKey,
-        Pattern::Mix,
-    ];
     let mut group = c.benchmark_group("block_10k");
     group.sample_size(10);
     group.throughput(Throughput::Elements(SIZE as u64));
-    for pattern in patterns {
+    for pattern in Pattern::BENCHMARKED {
         workload.reset_nonces();
         let block = workload.block(pattern, SIZE, 42, 2);
         for (config, threads, priority) in [

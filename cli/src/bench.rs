@@ -206,13 +206,6 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         !args.sizes.is_empty() && args.sizes.iter().all(|&size| size > 0),
         "--sizes must list block sizes of at least 1 transaction"
     );
-    let patterns = [
-        Pattern::Disjoint,
-        Pattern::Uniform,
-        Pattern::Zipf { s: 1.0 },
-        Pattern::HotKey,
-        Pattern::Mix,
-    ];
     let mut workload = Workload::new(args.accounts)?;
     // Every block size runs against the same state, big enough for the largest disjoint
     // block and for ten 10k ones over separate accounts: time per transaction then
@@ -384,7 +377,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let mut check = CoreCheck::new(t);
     check.calibrate(50);
     for &size in &args.sizes {
-        for pattern in patterns {
+        for pattern in Pattern::BENCHMARKED {
             workload.reset_nonces();
             eprintln!("signing {size} {} transfers...", pattern.name());
             // Each run takes the next of several blocks, so that it finds its state as a

@@ -38,6 +38,15 @@ pub enum Pattern {
 }
 
 impl Pattern {
+    /// The patterns the benchmarks sweep, Zipf with s = 1.0.
+    pub const BENCHMARKED: [Pattern; 5] = [
+        Pattern::Disjoint,
+        Pattern::Uniform,
+        Pattern::Zipf { s: 1.0 },
+        Pattern::HotKey,
+        Pattern::Mix,
+    ];
+
     /// A short name for tables.
     pub fn name(&self) -> String {
         match self {
