@@ -1,7 +1,10 @@
 //! Block execution through the scheduler, per workload pattern: a 10k-transfer block at 1
 //! thread and at 2 (critical-path priority and block order), signatures verified before
 //! the block. Criterion keeps each configuration's history, so a change that slows one
-//! down shows against the saved baseline.
+//! down shows against the saved baseline. Each configuration runs one block again and
+//! again, so its state is warm in the caches, and an iteration's time includes dropping
+//! its outcome: compare its times with its own baseline, not with `keyway bench`'s, which
+//! rotates blocks and frees each outcome outside the timing.
 //!
 //! `cargo bench -p keyway-cli --bench block`
 //!

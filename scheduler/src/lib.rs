@@ -58,7 +58,8 @@
 //! let parallel = execute_block(&runtime, &state, &env, &block, &BlockOptions::with_threads(2))?;
 //! let sequential = execute_block(&runtime, &state, &env, &block, &BlockOptions::with_threads(1))?;
 //!
-//! // Two chains of two transactions, run side by side; the result is the sequential one.
+//! // The graph: two chains of two, which may run side by side (or all in order while the
+//! // graph is built); either way the result is the sequential one.
 //! assert_eq!((parallel.stats.edges, parallel.stats.components), (2, 2));
 //! assert_eq!(parallel.receipts, sequential.receipts);
 //! assert_eq!(parallel.state_diff, sequential.state_diff);
